@@ -1,0 +1,206 @@
+package dev.scorecards.reindex.pipeline;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Queries, mutations and checks against ClickHouse over its HTTP interface (the writes of
+ * rows go through ClickHouseIO). Results come back as TabSeparated text, which ClickHouse
+ * 18.16 and current releases both speak. Every request has a connect and a request
+ * time-out. Credentials travel in a Basic authorization header, never in the URL.
+ */
+public final class ClickHouseClient {
+  /** Mutations name thousands of ids; the default 256 KiB query size is too small for that. */
+  static final long MAX_QUERY_SIZE = 64L << 20;
+
+  private final ClickHouseSettings settings;
+  private final HttpClient http;
+  private final Duration requestTimeout;
+
+  public ClickHouseClient(ClickHouseSettings settings) {
+    this(settings, Duration.ofMinutes(10));
+  }
+
+  public ClickHouseClient(ClickHouseSettings settings, Duration requestTimeout) {
+    this.settings = settings;
+    this.requestTimeout = requestTimeout;
+    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  }
+
+  public ClickHouseSettings settings() {
+    return settings;
+  }
+
+  /** Runs a statement or query and returns the response body. */
+  public String execute(String sql) {
+    return send(sql, HttpRequest.BodyPublishers.ofString(sql), null, "");
+  }
+
+  /** Runs a query and returns its rows, each a list of unescaped TabSeparated fields. */
+  public List<List<String>> rows(String sql) {
+    return parseTsv(execute(sql + "\nFORMAT TabSeparated"));
+  }
+
+  public long count(String sql) {
+    return Long.parseLong(execute(sql).trim());
+  }
+
+  /**
+   * Runs {@code sql} with an external table {@code name} of the given structure
+   * (for example {@code "id String, t UInt32"}) holding {@code tsv}: one TabSeparated line a
+   * row. ClickHouse joins it like a temporary table, so thousands of keys can be looked up
+   * without being spelled into the query.
+   */
+  public String executeWithExternalTable(String sql, String name, String structure, CharSequence tsv) {
+    String boundary = "reindex-" + UUID.randomUUID();
+    String body = "--" + boundary + "\r\n"
+        + "Content-Disposition: form-data; name=\"" + name + "\"; filename=\"" + name + "\"\r\n"
+        + "Content-Type: application/octet-stream\r\n\r\n"
+        + tsv + "\r\n--" + boundary + "--\r\n";
+    String params = "&query=" + enc(sql) + "&" + enc(name) + "_structure=" + enc(structure) + "&" + enc(name) + "_format=TabSeparated";
+    return send(sql, HttpRequest.BodyPublishers.ofString(body), "multipart/form-data; boundary=" + boundary, params);
+  }
+
+  private String send(String sql, HttpRequest.BodyPublisher body, String contentType, String extraParams) {
+    URI uri = URI.create(settings.uri() + "?database=" + enc(settings.database())
+        + "&max_query_size=" + MAX_QUERY_SIZE + extraParams);
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(requestTimeout).POST(body);
+    if (contentType != null) {
+      request.header("Content-Type", contentType);
+    }
+    String credentials = settings.user() + ":" + (settings.password() == null ? "" : settings.password());
+    request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
+    HttpResponse<String> response;
+    try {
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new ClickHouseUnavailableException(
+          "could not reach ClickHouse at " + settings.httpUrl() + ": " + describe(e), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClickHouseUnavailableException("interrupted while waiting for ClickHouse at " + settings.httpUrl(), e);
+    }
+    if (response.statusCode() != 200) {
+      String first = response.body().strip();
+      if (first.length() > 500) {
+        first = first.substring(0, 500) + "...";
+      }
+      throw new ClickHouseQueryException(
+          "ClickHouse at " + settings.httpUrl() + " refused " + abbreviate(sql) + " (HTTP " + response.statusCode() + "): " + first);
+    }
+    return response.body();
+  }
+
+  private static String describe(IOException e) {
+    String message = e.getMessage();
+    return e.getClass().getSimpleName() + (message == null ? "" : " " + message);
+  }
+
+  static String abbreviate(String sql) {
+    String oneLine = sql.replaceAll("\\s+", " ").strip();
+    return "'" + (oneLine.length() > 120 ? oneLine.substring(0, 120) + "...'" : oneLine + "'");
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  /** A ClickHouse string literal: backslashes and quotes escaped, everything else as it is. */
+  public static String quote(String value) {
+    StringBuilder out = new StringBuilder(value.length() + 2).append('\'');
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      switch (c) {
+        case '\\' -> out.append("\\\\");
+        case '\'' -> out.append("\\'");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        case '\0' -> out.append("\\0");
+        default -> out.append(c);
+      }
+    }
+    return out.append('\'').toString();
+  }
+
+  /** One field for a TabSeparated body: the escapes ClickHouse reads back. */
+  public static String tsvField(String value) {
+    StringBuilder out = new StringBuilder(value.length());
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      switch (c) {
+        case '\\' -> out.append("\\\\");
+        case '\t' -> out.append("\\t");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\0' -> out.append("\\0");
+        default -> out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  static List<List<String>> parseTsv(String body) {
+    List<List<String>> rows = new ArrayList<>();
+    int lineStart = 0;
+    while (lineStart < body.length()) {
+      int lineEnd = body.indexOf('\n', lineStart);
+      if (lineEnd < 0) {
+        lineEnd = body.length();
+      }
+      List<String> fields = new ArrayList<>();
+      StringBuilder field = new StringBuilder();
+      boolean isNull = false;
+      for (int i = lineStart; i < lineEnd; i++) {
+        char c = body.charAt(i);
+        if (c == '\t') {
+          fields.add(isNull ? null : field.toString());
+          field.setLength(0);
+          isNull = false;
+        } else if (c == '\\' && i + 1 < lineEnd) {
+          char n = body.charAt(++i);
+          switch (n) {
+            case 'n' -> field.append('\n');
+            case 't' -> field.append('\t');
+            case 'r' -> field.append('\r');
+            case '0' -> field.append('\0');
+            case 'b' -> field.append('\b');
+            case 'f' -> field.append('\f');
+            case 'N' -> isNull = field.length() == 0;
+            default -> field.append(n);
+          }
+        } else {
+          field.append(c);
+        }
+      }
+      fields.add(isNull ? null : field.toString());
+      rows.add(fields);
+      lineStart = lineEnd + 1;
+    }
+    return rows;
+  }
+
+  /** ClickHouse could not be reached: the environment, not the request, is at fault. */
+  public static class ClickHouseUnavailableException extends RuntimeException {
+    public ClickHouseUnavailableException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** ClickHouse answered with an error. */
+  public static class ClickHouseQueryException extends RuntimeException {
+    public ClickHouseQueryException(String message) {
+      super(message);
+    }
+  }
+}

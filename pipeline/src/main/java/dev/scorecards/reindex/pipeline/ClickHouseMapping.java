@@ -1,0 +1,84 @@
+package dev.scorecards.reindex.pipeline;
+
+import java.time.Instant;
+import org.apache.beam.sdk.values.Row;
+
+/**
+ * The mapping of {@code contract/clickhouse.sql}, from PostgreSQL values to ClickHouse rows:
+ * text NULL becomes '', booleans become 0/1, timestamps become UTC whole seconds
+ * (truncated, not rounded), and {@code is_process_scorecard} is 1 exactly when the
+ * template revision has type 2.
+ */
+public final class ClickHouseMapping {
+  public static final int PROCESS_TEMPLATE_TYPE = 2;
+  public static final int CONVERSATION_TEMPLATE_TYPE = 1;
+
+  private ClickHouseMapping() {}
+
+  public static Row scorecard(SourceScorecard s) {
+    return Row.withSchema(ClickHouseTable.SCORECARDS.beamSchema())
+        .addValues(
+            text(s.customerId()),
+            text(s.profileId()),
+            text(s.scorecardId()),
+            text(s.templateId()),
+            s.templateRevision(),
+            isProcess(s.templateType()),
+            text(s.conversationId()),
+            text(s.agentUserId()),
+            text(s.creatorUserId()),
+            text(s.submitterUserId()),
+            s.score(),
+            secondsOrNull(s.submittedAt()),
+            seconds(s.createdAt()),
+            seconds(s.updatedAt()))
+        .build();
+  }
+
+  /** A score row; the scorecard columns it repeats come from its (already mapped) scorecard. */
+  public static Row score(Row scorecard, SourceScore s) {
+    if (!scorecard.getString("scorecard_id").equals(text(s.scorecardId()))) {
+      throw new IllegalArgumentException(
+          "score of scorecard " + s.scorecardId() + " joined to scorecard " + scorecard.getString("scorecard_id"));
+    }
+    return Row.withSchema(ClickHouseTable.SCORES.beamSchema())
+        .addValues(
+            scorecard.getString("customer_id"),
+            scorecard.getString("profile_id"),
+            scorecard.getString("scorecard_id"),
+            text(s.criterionId()),
+            scorecard.getInt16("is_process_scorecard"),
+            scorecard.getString("conversation_id"),
+            s.numericValue(),
+            flag(s.notApplicable()),
+            flag(s.aiScored()),
+            text(s.comment()),
+            scorecard.getDateTime("create_time"),
+            seconds(s.updatedAt()))
+        .build();
+  }
+
+  static String text(String value) {
+    return value == null ? "" : value;
+  }
+
+  static short flag(boolean value) {
+    return (short) (value ? 1 : 0);
+  }
+
+  static short isProcess(int templateType) {
+    return flag(templateType == PROCESS_TEMPLATE_TYPE);
+  }
+
+  /** UTC whole seconds, truncated towards the past (also before 1970). */
+  static org.joda.time.Instant seconds(Instant t) {
+    if (t == null) {
+      throw new IllegalArgumentException("a NOT NULL timestamp is null");
+    }
+    return new org.joda.time.Instant(Math.multiplyExact(t.getEpochSecond(), 1000L));
+  }
+
+  static org.joda.time.Instant secondsOrNull(Instant t) {
+    return t == null ? null : seconds(t);
+  }
+}

@@ -1,0 +1,69 @@
+package dev.scorecards.reindex.pipeline;
+
+import java.io.Serializable;
+import java.net.URI;
+import java.util.regex.Pattern;
+
+/**
+ * Where the target ClickHouse is: its HTTP address and database. The password, when there is
+ * one, comes from the environment and is never printed.
+ */
+public record ClickHouseSettings(String httpUrl, String database, String user, String password)
+    implements Serializable {
+  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+
+  public ClickHouseSettings {
+    URI uri;
+    try {
+      uri = URI.create(httpUrl);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new IllegalArgumentException("the ClickHouse URL '" + httpUrl + "' is not a URL such as http://127.0.0.1:8123");
+    }
+    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+      throw new IllegalArgumentException("the ClickHouse URL '" + httpUrl + "' is not an http(s) URL such as http://127.0.0.1:8123");
+    }
+    requireIdentifier("ClickHouse database", database);
+  }
+
+  public static String requireIdentifier(String what, String name) {
+    if (name == null || !IDENTIFIER.matcher(name).matches()) {
+      throw new IllegalArgumentException("the " + what + " name '" + name + "' is not a plain identifier (letters, digits, _)");
+    }
+    return name;
+  }
+
+  public URI uri() {
+    return URI.create(httpUrl.endsWith("/") ? httpUrl : httpUrl + "/");
+  }
+
+  /** {@code database.table}: ClickHouseIO ignores the database of its URL, so tables are always qualified. */
+  public String qualified(ClickHouseTable table) {
+    return database + "." + table.tableName();
+  }
+
+  /**
+   * The JDBC URL for ClickHouseIO. These settings are the ones that write correctly to
+   * ClickHouse 18.16 with clickhouse-jdbc 0.6.4: without {@code compress=0} and the
+   * HTTP_CLIENT provider inserts are sent empty or hang (README, "ClickHouse versions").
+   */
+  public String jdbcUrlFor(String serverVersion) {
+    URI uri = uri();
+    int port = uri.getPort() > 0 ? uri.getPort() : ("https".equals(uri.getScheme()) ? 8443 : 8123);
+    StringBuilder url = new StringBuilder("jdbc:clickhouse:").append(uri.getScheme()).append("://")
+        .append(uri.getHost()).append(':').append(port).append('/').append(database)
+        .append("?server_version=").append(serverVersion)
+        .append("&server_time_zone=UTC&compress=0&http_connection_provider=HTTP_CLIENT")
+        .append("&connect_timeout=10000&socket_timeout=600000")
+        .append("&user=").append(java.net.URLEncoder.encode(user, java.nio.charset.StandardCharsets.UTF_8));
+    if (password != null && !password.isEmpty()) {
+      url.append("&password=").append(java.net.URLEncoder.encode(password, java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return url.toString();
+  }
+
+  @Override
+  public String toString() {
+    return "ClickHouse " + httpUrl + " database " + database + " as " + user
+        + (password == null || password.isEmpty() ? "" : " (password from environment)");
+  }
+}

@@ -1,0 +1,94 @@
+package dev.scorecards.reindex.pipeline;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+
+/**
+ * Every PostgreSQL query the reindex sends, in one place, with the row readers that go with
+ * them. Values are always bound parameters; the window bounds are bound as
+ * {@code timestamptz} values exact to the microsecond.
+ */
+public final class PostgresQueries {
+  private PostgresQueries() {}
+
+  private static final String PROCESS_SCORECARDS_FROM =
+      " FROM director.scorecards s"
+          + " JOIN director.scorecard_template_revisions r"
+          + " ON r.template_id = s.template_id AND r.revision = s.template_revision"
+          + " WHERE r.type = " + ClickHouseMapping.PROCESS_TEMPLATE_TYPE
+          + " AND s.updated_at >= ? AND s.updated_at < ?";
+
+  /** Process scorecards in {@code [?, ?)}: the count that plans the partitions. */
+  public static final String COUNT_PROCESS_SCORECARDS = "SELECT count(*)" + PROCESS_SCORECARDS_FROM;
+
+  /** Process scorecards in one range {@code [?, ?)} of the window, read by {@link #scorecard}. */
+  public static final String READ_PROCESS_SCORECARDS =
+      "SELECT s.scorecard_id, s.customer_id, s.profile_id, s.template_id, s.template_revision, r.type,"
+          + " s.conversation_id, s.agent_user_id, s.creator_user_id, s.submitter_user_id, s.score,"
+          + " s.submitted_at, s.created_at, s.updated_at"
+          + PROCESS_SCORECARDS_FROM;
+
+  /** The ids and versions of the process scorecards in {@code [?, ?)}, for accounting. */
+  public static final String PROCESS_SCORECARD_KEYS =
+      "SELECT s.scorecard_id, floor(extract(epoch FROM s.updated_at))::bigint" + PROCESS_SCORECARDS_FROM;
+
+  /** The score keys and versions of the process scorecards in {@code [?, ?)}, for accounting. */
+  public static final String PROCESS_SCORE_KEYS =
+      "SELECT h.scorecard_id, h.criterion_id, floor(extract(epoch FROM h.updated_at))::bigint"
+          + " FROM director.historic_scorecard_scores h"
+          + " WHERE h.scorecard_id IN (SELECT s.scorecard_id" + PROCESS_SCORECARDS_FROM + ")";
+
+  /** The scores of one batch of scorecards, the ids bound as one {@code text[]}. */
+  public static final String SCORES_OF_SCORECARDS =
+      "SELECT scorecard_id, criterion_id, numeric_value, not_applicable, ai_scored, comment,"
+          + " created_at, updated_at"
+          + " FROM director.historic_scorecard_scores WHERE scorecard_id = ANY(?)";
+
+  /** Which of the given scorecard ids ({@code text[]}) still exist. */
+  public static final String EXISTING_SCORECARDS =
+      "SELECT scorecard_id FROM director.scorecards WHERE scorecard_id = ANY(?)";
+
+  public static SourceScorecard scorecard(ResultSet rs) throws SQLException {
+    return new SourceScorecard(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getString(3),
+        rs.getString(4),
+        rs.getInt(5),
+        rs.getInt(6),
+        rs.getString(7),
+        rs.getString(8),
+        rs.getString(9),
+        rs.getString(10),
+        nullableDouble(rs, 11),
+        instant(rs, 12),
+        instant(rs, 13),
+        instant(rs, 14));
+  }
+
+  public static SourceScore score(ResultSet rs) throws SQLException {
+    return new SourceScore(
+        rs.getString(1),
+        rs.getString(2),
+        nullableDouble(rs, 3),
+        rs.getBoolean(4),
+        rs.getBoolean(5),
+        rs.getString(6),
+        instant(rs, 7),
+        instant(rs, 8));
+  }
+
+  private static Double nullableDouble(ResultSet rs, int column) throws SQLException {
+    double v = rs.getDouble(column);
+    return rs.wasNull() ? null : v;
+  }
+
+  /** A timestamptz as an Instant, exact to the microsecond whatever the JVM's time zone. */
+  static Instant instant(ResultSet rs, int column) throws SQLException {
+    OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+    return t == null ? null : t.toInstant();
+  }
+
+}

@@ -1,0 +1,83 @@
+package dev.scorecards.reindex.pipeline;
+
+import java.io.Serializable;
+
+/**
+ * Everything a run needs, validated once by the launcher and immutable from then on.
+ * Change a value with a {@code withX} method, which returns a new config.
+ */
+public record ReindexConfig(
+    ReindexWindow window,
+    int batchSize,
+    boolean cleanUpBeforeWrite,
+    PostgresSettings postgres,
+    ClickHouseSettings clickHouse,
+    long rowsPerPartition,
+    int maxPartitions,
+    int insertBlockSize,
+    int deleteBatchSize,
+    int fetchSize)
+    implements Serializable {
+
+  public static final int DEFAULT_BATCH_SIZE = 50;
+  public static final int MAX_BATCH_SIZE = 10_000;
+
+  public ReindexConfig {
+    if (window == null || postgres == null || clickHouse == null) {
+      throw new IllegalArgumentException("a window, PostgreSQL and ClickHouse are required");
+    }
+    if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+      throw new IllegalArgumentException(
+          "the batch size must be between 1 and " + MAX_BATCH_SIZE + ", not " + batchSize);
+    }
+    if (rowsPerPartition < 1 || maxPartitions < 1 || insertBlockSize < 1 || deleteBatchSize < 1 || fetchSize < 1) {
+      throw new IllegalArgumentException("partition, insert, delete and fetch sizes must be at least 1");
+    }
+  }
+
+  /** The defaults for everything but where the data is and which window. */
+  public static ReindexConfig of(ReindexWindow window, PostgresSettings postgres, ClickHouseSettings clickHouse) {
+    return new ReindexConfig(window, DEFAULT_BATCH_SIZE, false, postgres, clickHouse, 50_000, 64, 100_000, 20_000, 10_000);
+  }
+
+  public ReindexConfig withWindow(ReindexWindow w) {
+    return new ReindexConfig(w, batchSize, cleanUpBeforeWrite, postgres, clickHouse, rowsPerPartition, maxPartitions, insertBlockSize, deleteBatchSize, fetchSize);
+  }
+
+  public ReindexConfig withBatchSize(int n) {
+    return new ReindexConfig(window, n, cleanUpBeforeWrite, postgres, clickHouse, rowsPerPartition, maxPartitions, insertBlockSize, deleteBatchSize, fetchSize);
+  }
+
+  public ReindexConfig withCleanUpBeforeWrite(boolean on) {
+    return new ReindexConfig(window, batchSize, on, postgres, clickHouse, rowsPerPartition, maxPartitions, insertBlockSize, deleteBatchSize, fetchSize);
+  }
+
+  public ReindexConfig withPartitioning(long rowsPerPartition, int maxPartitions) {
+    return new ReindexConfig(window, batchSize, cleanUpBeforeWrite, postgres, clickHouse, rowsPerPartition, maxPartitions, insertBlockSize, deleteBatchSize, fetchSize);
+  }
+
+  public ReindexConfig withInsertBlockSize(int n) {
+    return new ReindexConfig(window, batchSize, cleanUpBeforeWrite, postgres, clickHouse, rowsPerPartition, maxPartitions, n, deleteBatchSize, fetchSize);
+  }
+
+  public ReindexConfig withDeleteBatchSize(int n) {
+    return new ReindexConfig(window, batchSize, cleanUpBeforeWrite, postgres, clickHouse, rowsPerPartition, maxPartitions, insertBlockSize, n, fetchSize);
+  }
+
+  /** The configuration as a user reads it, without secrets. */
+  public String describe() {
+    return String.join(
+        "\n",
+        "  mode:                  process",
+        "  window:                " + window,
+        "  batch size:            " + batchSize,
+        "  clean up before write: " + cleanUpBeforeWrite,
+        "  source:                " + postgres,
+        "  target:                " + clickHouse);
+  }
+
+  @Override
+  public String toString() {
+    return "ReindexConfig{window=" + window + ", batchSize=" + batchSize + ", cleanUp=" + cleanUpBeforeWrite + ", " + postgres + ", " + clickHouse + "}";
+  }
+}

@@ -1,0 +1,174 @@
+package dev.scorecards.reindex.pipeline;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/**
+ * One reindex run in explicit phases: prepare (reach both databases, count, plan the
+ * partitions), run the pipeline and wait for it, then account (the counts read, written and
+ * received by ClickHouse must agree). Any disagreement fails the run.
+ */
+public final class ReindexJob {
+  private ReindexJob() {}
+
+  /** Receives progress while the pipeline runs. */
+  public interface Progress {
+    Progress NONE = new Progress() {};
+
+    default void started(long total) {}
+
+    default void advanced(long scorecardsDone) {}
+
+    default void finished() {}
+  }
+
+  /** What a run did. */
+  public record Summary(
+      long counted,
+      int partitions,
+      long scorecardsRead,
+      long scoresRead,
+      long scorecardsWritten,
+      long scoresWritten,
+      long scorecardRowsDeleted,
+      long scoreRowsDeleted,
+      long orphansDeleted,
+      long mutations,
+      WriteAccounting.Received received,
+      double seconds) {
+
+    public String describe() {
+      double rows = scorecardsWritten + scoresWritten;
+      return String.format(
+          "scorecards: %,d read, %,d written, %,d in ClickHouse%n"
+              + "scores:     %,d read, %,d written, %,d in ClickHouse%n"
+              + "deleted:    %,d scorecard rows, %,d score rows (%,d orphan scorecards; %,d mutations)%n"
+              + "time:       %.1f s, %,.0f rows/s (%,.0f scorecards/s), %d partitions",
+          scorecardsRead, scorecardsWritten, received.scorecardsInClickHouse(),
+          scoresRead, scoresWritten, received.scoresInClickHouse(),
+          scorecardRowsDeleted, scoreRowsDeleted, orphansDeleted, mutations,
+          seconds, seconds > 0 ? rows / seconds : 0, seconds > 0 ? scorecardsWritten / seconds : 0, partitions);
+    }
+  }
+
+  /** The counts of a run disagree: something was lost or added on the way. */
+  public static class CountsDisagreeException extends RuntimeException {
+    private final transient Summary summary;
+
+    public CountsDisagreeException(String message, Summary summary) {
+      super(message);
+      this.summary = summary;
+    }
+
+    public Summary summary() {
+      return summary;
+    }
+  }
+
+  public static Summary run(ReindexConfig config, PipelineOptions options, Progress progress) throws SQLException, InterruptedException {
+    long began = System.nanoTime();
+    ClickHouseClient clickHouse = new ClickHouseClient(config.clickHouse());
+    String version = clickHouse.execute("SELECT version()").trim();
+    long counted = countInPostgres(config);
+    PartitionPlan plan = PartitionPlan.plan(config.window(), counted, config.rowsPerPartition(), config.maxPartitions());
+
+    PipelineResult result = ReindexPipeline.build(config, plan, version, options).run();
+    progress.started(counted);
+    try {
+      PipelineResult.State state;
+      do {
+        state = result.waitUntilFinish(org.joda.time.Duration.millis(500));
+        progress.advanced(counter(result.metrics().allMetrics(), ReindexMetrics.SCORECARDS_WRITTEN, false));
+      } while (state == null || !state.isTerminal());
+      if (state != PipelineResult.State.DONE) {
+        throw new IllegalStateException("the pipeline ended " + state);
+      }
+    } finally {
+      progress.finished();
+    }
+
+    MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder()
+        .addNameFilter(MetricNameFilter.inNamespace(ReindexMetrics.NAMESPACE)).build());
+    WriteAccounting.Received received = new WriteAccounting(config.postgres(), clickHouse).check(config.window());
+    Summary summary = new Summary(
+        counted,
+        plan.ranges().size(),
+        counter(metrics, ReindexMetrics.SCORECARDS_READ, true),
+        counter(metrics, ReindexMetrics.SCORES_READ, true),
+        counter(metrics, ReindexMetrics.SCORECARDS_WRITTEN, true),
+        counter(metrics, ReindexMetrics.SCORES_WRITTEN, true),
+        counter(metrics, ReindexMetrics.SCORECARDS_DELETED, true),
+        counter(metrics, ReindexMetrics.SCORES_DELETED, true),
+        counter(metrics, ReindexMetrics.ORPHANS_FOUND, true),
+        counter(metrics, ReindexMetrics.MUTATIONS, true),
+        received,
+        (System.nanoTime() - began) / 1e9);
+    String disagreement = disagreement(summary);
+    if (disagreement != null) {
+      throw new CountsDisagreeException(disagreement, summary);
+    }
+    return summary;
+  }
+
+  /** Null when every count agrees, else one sentence naming the first disagreement. */
+  static String disagreement(Summary s) {
+    WriteAccounting.Received r = s.received();
+    if (s.scorecardsWritten() != s.scorecardsRead()) {
+      return "scorecards written (" + s.scorecardsWritten() + ") differ from scorecards read (" + s.scorecardsRead() + ")";
+    }
+    if (s.scoresWritten() != s.scoresRead()) {
+      return "scores written (" + s.scoresWritten() + ") differ from scores read (" + s.scoresRead() + ")";
+    }
+    if (r.scorecardsInPostgres() != s.scorecardsRead() || r.scoresInPostgres() != s.scoresRead()) {
+      return "PostgreSQL changed during the run: the window now has " + r.scorecardsInPostgres() + " scorecards and "
+          + r.scoresInPostgres() + " scores, the run read " + s.scorecardsRead() + " and " + s.scoresRead() + "; run it again";
+    }
+    if (r.scorecardsInClickHouse() != s.scorecardsWritten()) {
+      return "ClickHouse holds " + r.scorecardsInClickHouse() + " of the " + s.scorecardsWritten() + " scorecards written";
+    }
+    if (r.scoresInClickHouse() != s.scoresWritten()) {
+      return "ClickHouse holds " + r.scoresInClickHouse() + " of the " + s.scoresWritten() + " scores written";
+    }
+    return null;
+  }
+
+  static long countInPostgres(ReindexConfig config) throws SQLException {
+    try (Connection connection = config.postgres().connect();
+        PreparedStatement statement = connection.prepareStatement(PostgresQueries.COUNT_PROCESS_SCORECARDS)) {
+      statement.setObject(1, ReindexWindow.toOffsetDateTime(config.window().startMicros()));
+      statement.setObject(2, ReindexWindow.toOffsetDateTime(config.window().endMicros()));
+      try (ResultSet rs = statement.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  private static long counter(MetricQueryResults metrics, String name, boolean committed) {
+    long total = 0;
+    for (MetricResult<Long> c : metrics.getCounters()) {
+      if (c.getName().getNamespace().equals(ReindexMetrics.NAMESPACE) && c.getName().getName().equals(name)) {
+        Long v = committed ? committedOrAttempted(c) : c.getAttempted();
+        total += v == null ? 0 : v;
+      }
+    }
+    return total;
+  }
+
+  private static Long committedOrAttempted(MetricResult<Long> c) {
+    try {
+      return c.getCommitted();
+    } catch (UnsupportedOperationException e) {
+      return c.getAttempted();
+    }
+  }
+
+}

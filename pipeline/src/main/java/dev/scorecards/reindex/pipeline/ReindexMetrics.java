@@ -1,0 +1,29 @@
+package dev.scorecards.reindex.pipeline;
+
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+
+/** The counters every run keeps; the launcher reads them back by these names. */
+public final class ReindexMetrics {
+  public static final String NAMESPACE = "reindex";
+  public static final String SCORECARDS_READ = "scorecardsRead";
+  public static final String SCORES_READ = "scoresRead";
+  public static final String BATCHES_JOINED = "batchesJoined";
+  public static final String SCORECARDS_WRITTEN = "scorecardsWritten";
+  public static final String SCORES_WRITTEN = "scoresWritten";
+  public static final String SCORECARDS_DELETED = "scorecardRowsDeleted";
+  public static final String SCORES_DELETED = "scoreRowsDeleted";
+  public static final String ORPHANS_FOUND = "orphanScorecardsFound";
+  public static final String MUTATIONS = "mutationsSubmitted";
+
+  private ReindexMetrics() {}
+
+  public static Counter counter(String name) {
+    return Metrics.counter(NAMESPACE, name);
+  }
+
+  /** The counter of rows handed to the writer of a table. */
+  public static String writtenCounterOf(ClickHouseTable table) {
+    return table == ClickHouseTable.SCORECARDS ? SCORECARDS_WRITTEN : SCORES_WRITTEN;
+  }
+}

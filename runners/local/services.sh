@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Local PostgreSQL 15 and ClickHouse servers from Debian's packages, each with
+# its own data directory under .local/, bound to 127.0.0.1.
+#   services.sh start|stop|status
+# start is idempotent: it installs missing packages, initialises data
+# directories, starts what is not running, applies both contract schemas and
+# returns once both servers answer queries. stop keeps the data.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LOCAL=${REINDEX_LOCAL_DIR:-$ROOT/.local}
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_PORT=${REINDEX_LOCAL_PG_PORT:-55432}
+PG_DIR=$LOCAL/postgres
+CH_HTTP_PORT=${REINDEX_LOCAL_CH_HTTP_PORT:-18123}
+CH_TCP_PORT=${REINDEX_LOCAL_CH_TCP_PORT:-19000}
+CH_INTERSERVER_PORT=${REINDEX_LOCAL_CH_INTERSERVER_PORT:-19009}
+CH_DIR=$LOCAL/clickhouse
+DB=reindex
+
+log() { printf 'services: %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    log "need root to run: $*"; return 1; fi
+}
+
+# PostgreSQL refuses to run as root: run it as the postgres user then.
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+install_packages() {
+  local missing=()
+  [ -x "$PG_BIN/initdb" ] || missing+=(postgresql-15 postgresql-client-15)
+  command -v clickhouse-server >/dev/null || missing+=(clickhouse-server)
+  command -v clickhouse-client >/dev/null || missing+=(clickhouse-client)
+  command -v curl >/dev/null || missing+=(curl)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]} with apt"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || true
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  # The Debian package starts a system-wide server on the default ports; ours
+  # does not need it, and it would hold memory, so leave it alone but never rely on it.
+}
+
+psql_admin() { as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
+
+pg_running() { as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" status >/dev/null 2>&1; }
+
+pg_start() {
+  mkdir -p "$PG_DIR"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$PG_DIR"; fi
+  if [ ! -f "$PG_DIR/data/PG_VERSION" ]; then
+    log "initialising PostgreSQL in $PG_DIR/data"
+    as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    cat >>"$PG_DIR/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PG_DIR'
+shared_buffers = 1GB
+work_mem = 64MB
+maintenance_work_mem = 512MB
+max_wal_size = 8GB
+checkpoint_timeout = 30min
+synchronous_commit = off
+max_connections = 200
+log_min_messages = warning
+CONF
+  fi
+  if ! pg_running; then
+    log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 start >/dev/null
+  fi
+  for _ in $(seq 1 60); do psql_admin -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.5; done
+  if [ "$(psql_admin -c "SELECT count(*) FROM pg_roles WHERE rolname = '$DB'")" = 0 ]; then
+    psql_admin -c "CREATE ROLE $DB LOGIN"
+  fi
+  if [ "$(psql_admin -c "SELECT count(*) FROM pg_database WHERE datname = '$DB'")" = 0 ]; then
+    psql_admin -c "CREATE DATABASE $DB OWNER $DB"
+  fi
+  as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U "$DB" -d "$DB" -v ON_ERROR_STOP=1 -qAt -c "SET client_min_messages = warning" \
+    -f "$ROOT/contract/postgres.sql" >/dev/null
+}
+
+pg_stop() {
+  if [ -f "$PG_DIR/data/PG_VERSION" ] && pg_running; then
+    log "stopping PostgreSQL"
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null
+  fi
+}
+
+ch_query() { curl -sS --fail-with-body --max-time 60 "http://127.0.0.1:$CH_HTTP_PORT/" --data-binary @- ; }
+
+ch_running() { curl -s --max-time 2 "http://127.0.0.1:$CH_HTTP_PORT/?query=SELECT%201" 2>/dev/null | grep -q '^1$'; }
+
+ch_start() {
+  mkdir -p "$CH_DIR"/{data,tmp,log,user_files,format_schemas}
+  sed -e "s#@ROOT@#$CH_DIR#g" -e "s#@HTTP_PORT@#$CH_HTTP_PORT#g" -e "s#@TCP_PORT@#$CH_TCP_PORT#g" \
+      -e "s#@INTERSERVER_PORT@#$CH_INTERSERVER_PORT#g" \
+      "$ROOT/runners/local/clickhouse-config.xml" >"$CH_DIR/config.xml"
+  cp "$ROOT/runners/local/clickhouse-users.xml" "$CH_DIR/users.xml"
+  if ! ch_running; then
+    log "starting ClickHouse on 127.0.0.1:$CH_HTTP_PORT (native $CH_TCP_PORT)"
+    (cd "$CH_DIR" && nohup clickhouse-server --config-file="$CH_DIR/config.xml" \
+        --pid-file="$CH_DIR/clickhouse.pid" >"$CH_DIR/log/stdout.log" 2>&1 &)
+    for _ in $(seq 1 120); do ch_running && break; sleep 0.5; done
+    ch_running || { log "ClickHouse did not answer on port $CH_HTTP_PORT; see $CH_DIR/log/"; tail -20 "$CH_DIR/log/clickhouse-server.err.log" >&2 || true; return 1; }
+  fi
+  echo "CREATE DATABASE IF NOT EXISTS $DB" | ch_query >/dev/null
+  clickhouse-client --host 127.0.0.1 --port "$CH_TCP_PORT" --database "$DB" --multiquery \
+    <"$ROOT/contract/clickhouse.sql"
+}
+
+ch_stop() {
+  if [ -f "$CH_DIR/clickhouse.pid" ]; then
+    local pid; pid=$(cat "$CH_DIR/clickhouse.pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      log "stopping ClickHouse"
+      kill "$pid"
+      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+    fi
+    rm -f "$CH_DIR/clickhouse.pid"
+  fi
+}
+
+status() {
+  local rc=0
+  if pg_running && psql_admin -c 'SELECT 1' >/dev/null 2>&1; then
+    echo "postgresql: running on 127.0.0.1:$PG_PORT, database $DB, role $DB"
+  else echo "postgresql: stopped"; rc=3; fi
+  if ch_running; then
+    echo "clickhouse: running on 127.0.0.1:$CH_HTTP_PORT (http), 127.0.0.1:$CH_TCP_PORT (native), database $DB, version $(echo "SELECT version()" | ch_query | tr -d "\n")"
+  else echo "clickhouse: stopped"; rc=3; fi
+  return $rc
+}
+
+case "${1:-}" in
+  start) install_packages; pg_start; ch_start; status ;;
+  stop) ch_stop; pg_stop ;;
+  status) status ;;
+  *) echo "usage: reindex services start|stop|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,67 @@
+package dev.scorecards.reindex.runners;
+
+import dev.scorecards.reindex.pipeline.ClickHouseClient;
+import dev.scorecards.reindex.pipeline.ReindexJob;
+import java.sql.SQLException;
+
+/**
+ * The exit codes, distinct so that a scheduler can tell a user's mistake from an
+ * unreachable database from lost data.
+ */
+public final class ExitCodes {
+  public static final int OK = 0;
+  /** The run failed for another reason; the message says which. */
+  public static final int FAILED = 1;
+  /** The command line or configuration is wrong; nothing was done. */
+  public static final int USAGE = 2;
+  /** A database could not be reached or refused the login. */
+  public static final int UNREACHABLE = 3;
+  /** The counts read, written and received disagree. */
+  public static final int COUNTS_DISAGREE = 4;
+
+  private ExitCodes() {}
+
+  /** The exit code for a failure, looking through the wrappers Beam puts around it. */
+  public static int of(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof IllegalArgumentException && t == failure) {
+        return USAGE;
+      }
+      if (t instanceof ClickHouseClient.ClickHouseUnavailableException) {
+        return UNREACHABLE;
+      }
+      if (t instanceof SQLException sql && isConnectionFailure(sql)) {
+        return UNREACHABLE;
+      }
+      if (t instanceof ReindexJob.CountsDisagreeException) {
+        return COUNTS_DISAGREE;
+      }
+    }
+    return FAILED;
+  }
+
+  /** SQLSTATE class 08 is a connection exception, 28 an authorization failure. */
+  static boolean isConnectionFailure(SQLException e) {
+    String state = e.getSQLState();
+    return state != null && (state.startsWith("08") || state.startsWith("28"));
+  }
+
+  /** The innermost message worth showing: Beam wraps the cause in several layers. */
+  public static String message(Throwable failure) {
+    Throwable best = failure;
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof ClickHouseClient.ClickHouseUnavailableException
+          || t instanceof ClickHouseClient.ClickHouseQueryException
+          || t instanceof SQLException
+          || t instanceof ReindexJob.CountsDisagreeException) {
+        best = t;
+        break;
+      }
+      if (t.getMessage() != null) {
+        best = t;
+      }
+    }
+    String message = best.getMessage() == null ? best.getClass().getSimpleName() : best.getMessage();
+    return message.lines().findFirst().orElse(message);
+  }
+}
