@@ -1,0 +1,55 @@
+package dev.scorecards.reindex.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.junit.jupiter.api.Test;
+
+class BatchScorecardsTest {
+  @Test
+  void batchesHoldAtMostTheBatchSizeAndEveryScorecardOnce() {
+    TestPipeline pipeline = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    List<Row> rows = new ArrayList<>();
+    Instant t = Instant.parse("2026-01-01T00:00:00Z");
+    for (int i = 0; i < 1_234; i++) {
+      rows.add(ClickHouseMapping.scorecard(new SourceScorecard("sc-" + i, "c", "p", "t", 1, 2, null, null, "u", null, null, null, t, t)));
+    }
+    PCollection<Iterable<Row>> batches =
+        pipeline.apply(Create.of(rows).withRowSchema(ClickHouseTable.SCORECARDS.beamSchema())).apply(new BatchScorecards(50));
+    PAssert.that(batches).satisfies(all -> {
+      Set<String> seen = new HashSet<>();
+      int count = 0;
+      int batchCount = 0;
+      for (Iterable<Row> batch : all) {
+        int size = 0;
+        for (Row r : batch) {
+          seen.add(r.getString("scorecard_id"));
+          size++;
+        }
+        assertThat(size).isBetween(1, 50);
+        count += size;
+        batchCount++;
+      }
+      assertThat(count).isEqualTo(1_234);
+      assertThat(seen).hasSize(1_234);
+      // Full batches everywhere except at most one short batch per shard.
+      assertThat(batchCount).isLessThanOrEqualTo(1_234 / 50 + BatchScorecards.SHARDS);
+      return null;
+    });
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void theShardOfAnIdIsStable() {
+    assertThat(BatchScorecards.shardOf("abc")).isEqualTo(BatchScorecards.shardOf("abc")).isBetween(0, BatchScorecards.SHARDS - 1);
+  }
+}

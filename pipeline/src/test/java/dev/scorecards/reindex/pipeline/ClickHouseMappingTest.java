@@ -1,0 +1,79 @@
+package dev.scorecards.reindex.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import org.apache.beam.sdk.values.Row;
+import org.junit.jupiter.api.Test;
+
+class ClickHouseMappingTest {
+  private static final Instant CREATED = Instant.parse("2026-02-01T08:00:00.999999Z");
+  private static final Instant UPDATED = Instant.parse("2026-02-03T09:30:15.000001Z");
+
+  private static SourceScorecard scorecard(int type, String conversationId, Double score, Instant submitted) {
+    return new SourceScorecard("sc-1", "cust", "prof", "tpl", 3, type, conversationId, null, "creator", null,
+        score, submitted, CREATED, UPDATED);
+  }
+
+  @Test
+  void mapsAScorecardColumnByColumn() {
+    Row row = ClickHouseMapping.scorecard(scorecard(2, null, 87.5, Instant.parse("2026-02-02T00:00:01.5Z")));
+    assertThat(row.getSchema()).isEqualTo(ClickHouseTable.SCORECARDS.beamSchema());
+    assertThat(row.getString("customer_id")).isEqualTo("cust");
+    assertThat(row.getString("scorecard_id")).isEqualTo("sc-1");
+    assertThat(row.getInt32("template_revision")).isEqualTo(3);
+    assertThat(row.getInt16("is_process_scorecard")).isEqualTo((short) 1);
+    assertThat(row.getString("conversation_id")).as("text NULL becomes ''").isEmpty();
+    assertThat(row.getString("agent_user_id")).isEmpty();
+    assertThat(row.getString("submitter_user_id")).isEmpty();
+    assertThat(row.getDouble("score")).isEqualTo(87.5);
+    assertThat(row.getDateTime("submit_time").getMillis()).isEqualTo(Instant.parse("2026-02-02T00:00:01Z").toEpochMilli());
+    assertThat(row.getDateTime("create_time").getMillis()).as("truncated, not rounded")
+        .isEqualTo(Instant.parse("2026-02-01T08:00:00Z").toEpochMilli());
+    assertThat(row.getDateTime("update_time").getMillis()).isEqualTo(Instant.parse("2026-02-03T09:30:15Z").toEpochMilli());
+  }
+
+  @Test
+  void keepsNullsWhereClickHouseIsNullable() {
+    Row row = ClickHouseMapping.scorecard(scorecard(2, null, null, null));
+    assertThat(row.getDouble("score")).isNull();
+    assertThat(row.getDateTime("submit_time")).isNull();
+  }
+
+  @Test
+  void theTemplateRevisionTypeDecidesIsProcess() {
+    assertThat(ClickHouseMapping.scorecard(scorecard(1, "conv-1", 1.0, null)).getInt16("is_process_scorecard")).isEqualTo((short) 0);
+    assertThat(ClickHouseMapping.scorecard(scorecard(2, null, 1.0, null)).getInt16("is_process_scorecard")).isEqualTo((short) 1);
+    assertThat(ClickHouseMapping.scorecard(scorecard(3, null, 1.0, null)).getInt16("is_process_scorecard")).isEqualTo((short) 0);
+  }
+
+  @Test
+  void mapsAScoreWithItsScorecardColumns() {
+    Row sc = ClickHouseMapping.scorecard(scorecard(2, null, 1.0, null));
+    Row row = ClickHouseMapping.score(sc, new SourceScore("sc-1", "crit\t1", null, true, false, null, CREATED, UPDATED));
+    assertThat(row.getSchema()).isEqualTo(ClickHouseTable.SCORES.beamSchema());
+    assertThat(row.getString("criterion_id")).isEqualTo("crit\t1");
+    assertThat(row.getDouble("numeric_value")).isNull();
+    assertThat(row.getInt16("not_applicable")).isEqualTo((short) 1);
+    assertThat(row.getInt16("ai_scored")).isEqualTo((short) 0);
+    assertThat(row.getString("comment")).isEmpty();
+    assertThat(row.getInt16("is_process_scorecard")).isEqualTo((short) 1);
+    assertThat(row.getDateTime("scorecard_create_time")).isEqualTo(sc.getDateTime("create_time"));
+    assertThat(row.getDateTime("update_time").getMillis()).isEqualTo(Instant.parse("2026-02-03T09:30:15Z").toEpochMilli());
+  }
+
+  @Test
+  void refusesToJoinAScoreToAnotherScorecard() {
+    Row sc = ClickHouseMapping.scorecard(scorecard(2, null, 1.0, null));
+    assertThatThrownBy(() -> ClickHouseMapping.score(sc, new SourceScore("sc-2", "c", 1.0, false, false, "x", CREATED, UPDATED)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void secondsTruncateTowardsThePastBefore1970Too() {
+    assertThat(ClickHouseMapping.seconds(Instant.parse("1969-12-31T23:59:59.5Z")).getMillis()).isEqualTo(-1000L);
+    assertThat(ClickHouseMapping.seconds(Instant.parse("2026-01-01T00:00:00.999999Z")).getMillis())
+        .isEqualTo(Instant.parse("2026-01-01T00:00:00Z").toEpochMilli());
+  }
+}

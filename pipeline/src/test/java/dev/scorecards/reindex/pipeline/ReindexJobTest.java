@@ -1,0 +1,27 @@
+package dev.scorecards.reindex.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class ReindexJobTest {
+  private static ReindexJob.Summary summary(long read, long written, long pg, long ch, long scoresRead, long scoresWritten, long scoresCh) {
+    return new ReindexJob.Summary(read, 1, read, scoresRead, written, scoresWritten, 0, 0, 0, 0,
+        new WriteAccounting.Received(pg, ch, scoresRead, scoresCh), 1.0);
+  }
+
+  @Test
+  void agreeingCountsPass() {
+    assertThat(ReindexJob.disagreement(summary(10, 10, 10, 10, 100, 100, 100))).isNull();
+  }
+
+  @Test
+  void everyKindOfDisagreementIsNamed() {
+    assertThat(ReindexJob.disagreement(summary(10, 9, 10, 9, 100, 100, 100))).contains("scorecards written (9) differ from scorecards read (10)");
+    assertThat(ReindexJob.disagreement(summary(10, 10, 10, 10, 100, 99, 99))).contains("scores written (99) differ");
+    assertThat(ReindexJob.disagreement(summary(10, 10, 11, 10, 100, 100, 100))).contains("PostgreSQL changed during the run");
+    // The silent failure this check exists for: the writer reports success and nothing arrives.
+    assertThat(ReindexJob.disagreement(summary(10, 10, 10, 0, 100, 100, 100))).contains("ClickHouse holds 0 of the 10 scorecards written");
+    assertThat(ReindexJob.disagreement(summary(10, 10, 10, 10, 100, 100, 0))).contains("ClickHouse holds 0 of the 100 scores written");
+  }
+}
