@@ -75,8 +75,9 @@ CONF
   fi
   for _ in $(seq 1 60); do psql_admin -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.5; done
   if [ "$(psql_admin -c "SELECT count(*) FROM pg_roles WHERE rolname = '$DB'")" = 0 ]; then
-    psql_admin -c "CREATE ROLE $DB LOGIN"
+    psql_admin -c "CREATE ROLE $DB LOGIN CREATEDB"
   fi
+  psql_admin -c "ALTER ROLE $DB CREATEDB"
   if [ "$(psql_admin -c "SELECT count(*) FROM pg_database WHERE datname = '$DB'")" = 0 ]; then
     psql_admin -c "CREATE DATABASE $DB OWNER $DB"
   fi

@@ -1,0 +1,90 @@
+package dev.scorecards.reindex.runners;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+
+/** Bad input and unreachable databases: one clear sentence, a distinct exit code, nothing written. */
+class RunCommandTest {
+  private final StringWriter err = new StringWriter();
+
+  @BeforeEach
+  void seedOneScorecard() throws Exception {
+    TestDatabases.prepare();
+    TestDatabases.emptyAll();
+    TestDatabases.template("tpl-process", 1, 2);
+    TestDatabases.scorecard("sc-1", "tpl-process", 1, null, ProcessReindexEndToEndTest.INSIDE);
+  }
+
+  private int run(String... args) {
+    List<String> all = new ArrayList<>(List.of("run"));
+    all.addAll(List.of(args));
+    // The test databases, unless the case names another place.
+    for (String[] option : new String[][] {{"--pg-url", TestDatabases.postgres().jdbcUrl()}, {"--ch-url", TestDatabases.CH_URL},
+        {"--ch-database", TestDatabases.DATABASE}}) {
+      if (!all.contains(option[0])) {
+        all.addAll(List.of(option));
+      }
+    }
+    CommandLine cli = ReindexCli.commandLine();
+    cli.setErr(new PrintWriter(err, true));
+    return cli.execute(all.toArray(new String[0]));
+  }
+
+  private static long rowsInClickHouse() {
+    return TestDatabases.clickHouseRowCount("scorecards") + TestDatabases.clickHouseRowCount("scores");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "--mode|sideways|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z|the mode 'sideways' is not one of conversation, process, all",
+      "--mode|process|--start|April 1st|--end|2026-04-02T00:00:00Z|the start time 'April 1st' is not an RFC 3339 time",
+      "--mode|process|--start|2026-04-02T00:00:00Z|--end|2026-04-01T00:00:00Z|the window is empty",
+      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-01T00:00:00Z|the window is empty",
+      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --batch-size 0|the batch size must be between 1 and 10000",
+  })
+  void usageErrorsExitWith2AndWriteNothing(String f1, String v1, String f2, String v2, String f3, String v3, String message) {
+    List<String> args = new ArrayList<>(List.of(f1, v1, f2, v2, f3));
+    args.addAll(List.of(v3.split(" ")));
+    assertThat(run(args.toArray(new String[0]))).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains(message);
+    assertThat(err.toString().lines().filter(l -> l.startsWith("reindex:")).count()).isEqualTo(1);
+    assertThat(rowsInClickHouse()).isZero();
+  }
+
+  @Test
+  void anUnknownFlagIsAUsageError() {
+    assertThat(run("--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z", "--bogus")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("Unknown option: '--bogus'");
+  }
+
+  @Test
+  void anUnreachablePostgresExitsWith3AndWritesNothing() {
+    assertThat(run("--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z", "--pg-url", "jdbc:postgresql://127.0.0.1:9/none"))
+        .isEqualTo(ExitCodes.UNREACHABLE);
+    assertThat(err.toString()).contains("reindex: ").containsIgnoringCase("connection");
+    assertThat(rowsInClickHouse()).isZero();
+  }
+
+  @Test
+  void anUnreachableClickHouseExitsWith3() {
+    assertThat(run("--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z", "--ch-url", "http://127.0.0.1:9"))
+        .isEqualTo(ExitCodes.UNREACHABLE);
+    assertThat(err.toString()).contains("could not reach ClickHouse at http://127.0.0.1:9");
+    assertThat(rowsInClickHouse()).isZero();
+  }
+
+  @Test
+  void aGoodRunExitsWith0AndWrites() {
+    assertThat(run("--mode", "process", "--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z")).isEqualTo(ExitCodes.OK);
+    assertThat(TestDatabases.clickHouseRowCount("scorecards")).isEqualTo(1);
+  }
+}
