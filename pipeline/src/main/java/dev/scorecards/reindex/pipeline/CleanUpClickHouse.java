@@ -77,10 +77,11 @@ public class CleanUpClickHouse extends PTransform<PCollection<String>, PCollecti
             .apply("Ids", Keys.create());
 
     PCollection<String> orphans =
-        batch("BatchCandidates", onlyInClickHouse, EXISTENCE_CHECK_BATCH)
+        batch("BatchCandidates", onlyInClickHouse, EXISTENCE_CHECK_BATCH, BatchScorecards.DEFAULT_SHARDS)
             .apply("KeepThoseGoneFromPostgres", ParDo.of(new GoneFromPostgresFn(postgres)));
 
-    return batch("BatchDeletes", PCollectionList.of(readIds).and(orphans).apply("ReadAndOrphans", Flatten.pCollections()), deleteBatchSize)
+    // One key: every delete group but the last is full, so mutations are as few as can be.
+    return batch("BatchDeletes", PCollectionList.of(readIds).and(orphans).apply("ReadAndOrphans", Flatten.pCollections()), deleteBatchSize, 1)
         .apply("DeleteAndWaitForMutations", ParDo.of(new DeleteFn(clickHouse)));
   }
 
@@ -97,8 +98,8 @@ public class CleanUpClickHouse extends PTransform<PCollection<String>, PCollecti
     return false;
   }
 
-  private static PCollection<Iterable<String>> batch(String name, PCollection<String> ids, int size) {
-    return ids.apply(name + "Key", WithKeys.of((String id) -> BatchScorecards.shardOf(id)).withKeyType(TypeDescriptors.integers()))
+  private static PCollection<Iterable<String>> batch(String name, PCollection<String> ids, int size, int shards) {
+    return ids.apply(name + "Key", WithKeys.of((String id) -> BatchScorecards.shardOf(id, shards)).withKeyType(TypeDescriptors.integers()))
         .setCoder(KvCoder.of(VarIntCoder.of(), StringUtf8Coder.of()))
         .apply(name, GroupIntoBatches.ofSize(size))
         .apply(name + "Values", Values.create());

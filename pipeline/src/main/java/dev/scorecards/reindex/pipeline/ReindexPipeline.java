@@ -21,7 +21,7 @@ public final class ReindexPipeline {
 
     PCollectionTuple joined =
         scorecards
-            .apply("BatchScorecards", new BatchScorecards(config.batchSize()))
+            .apply("BatchScorecards", new BatchScorecards(config.batchSize(), BatchScorecards.DEFAULT_SHARDS))
             .apply("JoinScores", new JoinScores(config.postgres()));
     PCollection<Row> scorecardRows = joined.get(JoinScores.SCORECARDS);
     PCollection<Row> scoreRows = joined.get(JoinScores.SCORES);

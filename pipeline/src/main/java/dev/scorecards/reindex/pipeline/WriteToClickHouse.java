@@ -1,15 +1,6 @@
 package dev.scorecards.reindex.pipeline;
 
-import java.util.concurrent.ThreadLocalRandom;
-import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.io.clickhouse.ClickHouseIO;
-import org.apache.beam.sdk.schemas.SchemaCoder;
-import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.transforms.GroupIntoBatches;
-import org.apache.beam.sdk.transforms.Values;
-import org.apache.beam.sdk.transforms.WithKeys;
-import org.apache.beam.sdk.values.TypeDescriptors;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -22,15 +13,11 @@ import org.apache.beam.sdk.values.Row;
  * Writes rows of one target table through Beam's ClickHouseIO, counting every row handed
  * to it. The table schema is given from {@link ClickHouseTable}, so no DESCRIBE is sent;
  * the table is qualified with its database, which ClickHouseIO would otherwise ignore.
+ * ClickHouseIO sends one INSERT per bundle (at most {@code insertBlockSize} rows): how big
+ * bundles are is the runner's and the batching's business ({@link BatchScorecards}).
  * The count is checked after the run against what ClickHouse holds ({@link WriteAccounting}).
  */
 public class WriteToClickHouse extends PTransform<PCollection<Row>, PDone> {
-  /**
-   * ClickHouseIO sends one INSERT per bundle, and bundles after the join are small (a few
-   * batches of 50). Regrouping rows into blocks of {@code insertBlockSize} over a couple of
-   * keys makes each bundle, and so each INSERT, thousands of rows, as ClickHouse wants them.
-   */
-  static final int BLOCK_SHARDS = 2;
   private final ClickHouseTable table;
   private final ClickHouseSettings clickHouse;
   private final String serverVersion;
@@ -47,12 +34,6 @@ public class WriteToClickHouse extends PTransform<PCollection<Row>, PDone> {
   public PDone expand(PCollection<Row> rows) {
     return rows
         .apply("Count", ParDo.of(new CountFn(ReindexMetrics.writtenCounterOf(table))))
-        .setRowSchema(table.beamSchema())
-        .apply("KeyIntoBlocks", WithKeys.of((Row r) -> ThreadLocalRandom.current().nextInt(BLOCK_SHARDS)).withKeyType(TypeDescriptors.integers()))
-        .setCoder(KvCoder.of(VarIntCoder.of(), SchemaCoder.of(table.beamSchema())))
-        .apply("GroupIntoBlocks", GroupIntoBatches.ofSize(insertBlockSize))
-        .apply("Blocks", Values.create())
-        .apply("Rows", Flatten.iterables())
         .setRowSchema(table.beamSchema())
         .apply(
             "ClickHouseIO",

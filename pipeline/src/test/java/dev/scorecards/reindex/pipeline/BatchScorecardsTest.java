@@ -24,7 +24,7 @@ class BatchScorecardsTest {
       rows.add(ClickHouseMapping.scorecard(new SourceScorecard("sc-" + i, "c", "p", "t", 1, 2, null, null, "u", null, null, null, t, t)));
     }
     PCollection<Iterable<Row>> batches =
-        pipeline.apply(Create.of(rows).withRowSchema(ClickHouseTable.SCORECARDS.beamSchema())).apply(new BatchScorecards(50));
+        pipeline.apply(Create.of(rows).withRowSchema(ClickHouseTable.SCORECARDS.beamSchema())).apply(new BatchScorecards(50, 7));
     PAssert.that(batches).satisfies(all -> {
       Set<String> seen = new HashSet<>();
       int count = 0;
@@ -42,7 +42,7 @@ class BatchScorecardsTest {
       assertThat(count).isEqualTo(1_234);
       assertThat(seen).hasSize(1_234);
       // Full batches everywhere except at most one short batch per shard.
-      assertThat(batchCount).isLessThanOrEqualTo(1_234 / 50 + BatchScorecards.SHARDS);
+      assertThat(batchCount).isLessThanOrEqualTo(1_234 / 50 + 7);
       return null;
     });
     pipeline.run().waitUntilFinish();
@@ -50,6 +50,6 @@ class BatchScorecardsTest {
 
   @Test
   void theShardOfAnIdIsStable() {
-    assertThat(BatchScorecards.shardOf("abc")).isEqualTo(BatchScorecards.shardOf("abc")).isBetween(0, BatchScorecards.SHARDS - 1);
+    assertThat(BatchScorecards.shardOf("abc", 7)).isEqualTo(BatchScorecards.shardOf("abc", 7)).isBetween(0, 6);
   }
 }
