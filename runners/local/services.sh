@@ -104,8 +104,9 @@ ch_start() {
   cp "$ROOT/runners/local/clickhouse-users.xml" "$CH_DIR/users.xml"
   if ! ch_running; then
     log "starting ClickHouse on 127.0.0.1:$CH_HTTP_PORT (native $CH_TCP_PORT)"
-    (cd "$CH_DIR" && nohup clickhouse-server --config-file="$CH_DIR/config.xml" \
-        --pid-file="$CH_DIR/clickhouse.pid" >"$CH_DIR/log/stdout.log" 2>&1 &)
+    # ClickHouse 18.16 writes no pid file unless it daemonizes, so keep the pid ourselves.
+    (cd "$CH_DIR" && nohup clickhouse-server --config-file="$CH_DIR/config.xml" >"$CH_DIR/log/stdout.log" 2>&1 &
+     echo $! >"$CH_DIR/clickhouse.pid")
     for _ in $(seq 1 120); do ch_running && break; sleep 0.5; done
     ch_running || { log "ClickHouse did not answer on port $CH_HTTP_PORT; see $CH_DIR/log/"; tail -20 "$CH_DIR/log/clickhouse-server.err.log" >&2 || true; return 1; }
   fi
@@ -114,17 +115,25 @@ ch_start() {
     <"$ROOT/contract/clickhouse.sql"
 }
 
+ch_pid() {
+  if [ -f "$CH_DIR/clickhouse.pid" ] && kill -0 "$(cat "$CH_DIR/clickhouse.pid")" 2>/dev/null; then
+    cat "$CH_DIR/clickhouse.pid"
+  else
+    pgrep -f -- "clickhouse-server --config-file=$CH_DIR/config.xml" | head -1 || true
+  fi
+}
+
 ch_stop() {
-  if [ -f "$CH_DIR/clickhouse.pid" ]; then
-    local pid; pid=$(cat "$CH_DIR/clickhouse.pid")
+  local pid; pid=$(ch_pid)
+  if [ -n "$pid" ]; then
     if kill -0 "$pid" 2>/dev/null; then
       log "stopping ClickHouse"
       kill "$pid"
       for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-      kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+      if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fi
     fi
-    rm -f "$CH_DIR/clickhouse.pid"
   fi
+  rm -f "$CH_DIR/clickhouse.pid"
 }
 
 status() {
