@@ -4,8 +4,6 @@ import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -165,7 +163,6 @@ public class CleanUpClickHouse extends PTransform<PCollection<String>, PCollecti
 
   /** Deletes every row of the given scorecards from both tables; waits for its mutations at the end of the bundle. */
   static class DeleteFn extends DoFn<Iterable<String>, Integer> {
-    private static final Duration MUTATION_TIMEOUT = Duration.ofHours(1);
     private final ClickHouseSettings clickHouse;
     private final Counter scorecardRowsDeleted = ReindexMetrics.counter(ReindexMetrics.SCORECARDS_DELETED);
     private final Counter scoreRowsDeleted = ReindexMetrics.counter(ReindexMetrics.SCORES_DELETED);
@@ -189,49 +186,20 @@ public class CleanUpClickHouse extends PTransform<PCollection<String>, PCollecti
 
     @ProcessElement
     public void processElement(@Element Iterable<String> ids, OutputReceiver<Integer> out) {
-      List<String> quoted = new ArrayList<>();
-      for (String id : ids) {
-        quoted.add(ClickHouseClient.quote(id));
-      }
-      String condition = "scorecard_id IN (" + String.join(",", quoted) + ")";
-      scorecardRowsDeleted.inc(deleteFrom(ClickHouseTable.SCORECARDS, condition));
-      scoreRowsDeleted.inc(deleteFrom(ClickHouseTable.SCORES, condition));
-      out.output(quoted.size());
-    }
-
-    private long deleteFrom(ClickHouseTable table, String condition) {
-      String qualified = clickHouse.qualified(table);
-      long rows = client.count("SELECT count() FROM " + qualified + " WHERE " + condition);
-      if (rows > 0) {
-        client.execute("ALTER TABLE " + qualified + " DELETE WHERE " + condition);
-        mutations.inc();
-        submitted = true;
-      }
-      return rows;
+      List<String> group = StreamSupport.stream(ids.spliterator(), false).collect(Collectors.toList());
+      ClickHouseDeletes.Deleted deleted = ClickHouseDeletes.submit(client, group);
+      scorecardRowsDeleted.inc(deleted.scorecardRows());
+      scoreRowsDeleted.inc(deleted.scoreRows());
+      mutations.inc(deleted.mutations());
+      submitted |= deleted.mutations() > 0;
+      out.output(group.size());
     }
 
     @FinishBundle
     public void finishBundle() throws InterruptedException {
       if (submitted) {
-        waitForMutations(client, MUTATION_TIMEOUT);
+        ClickHouseDeletes.waitForMutations(client, ClickHouseDeletes.MUTATION_TIMEOUT);
       }
-    }
-  }
-
-  /** Waits until no mutation of the target tables is left unfinished. */
-  public static void waitForMutations(ClickHouseClient client, Duration timeout) throws InterruptedException {
-    ClickHouseSettings settings = client.settings();
-    String sql = "SELECT count() FROM system.mutations WHERE database = " + ClickHouseClient.quote(settings.database())
-        + " AND table IN (" + ClickHouseClient.quote(ClickHouseTable.SCORECARDS.tableName()) + ", "
-        + ClickHouseClient.quote(ClickHouseTable.SCORES.tableName()) + ") AND is_done = 0";
-    long deadline = System.nanoTime() + timeout.toNanos();
-    long pause = 50;
-    while (client.count(sql) > 0) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("ClickHouse mutations of " + settings.database() + " did not finish within " + timeout);
-      }
-      Thread.sleep(pause);
-      pause = Math.min(pause * 2, 1_000);
     }
   }
 }

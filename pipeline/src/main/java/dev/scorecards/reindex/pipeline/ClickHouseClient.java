@@ -26,15 +26,27 @@ public final class ClickHouseClient {
   private final ClickHouseSettings settings;
   private final HttpClient http;
   private final Duration requestTimeout;
+  private final String extraSettings;
 
   public ClickHouseClient(ClickHouseSettings settings) {
     this(settings, Duration.ofMinutes(10));
   }
 
   public ClickHouseClient(ClickHouseSettings settings, Duration requestTimeout) {
+    this(settings, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build(), requestTimeout, "");
+  }
+
+  private ClickHouseClient(ClickHouseSettings settings, HttpClient http, Duration requestTimeout, String extraSettings) {
     this.settings = settings;
+    this.http = http;
     this.requestTimeout = requestTimeout;
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    this.extraSettings = extraSettings;
+  }
+
+  /** A client that sends a ClickHouse setting with every request. */
+  public ClickHouseClient withSetting(String name, String value) {
+    ClickHouseSettings.requireIdentifier("ClickHouse setting", name);
+    return new ClickHouseClient(settings, http, requestTimeout, extraSettings + "&" + name + "=" + enc(value));
   }
 
   public ClickHouseSettings settings() {
@@ -73,7 +85,7 @@ public final class ClickHouseClient {
 
   private String send(String sql, HttpRequest.BodyPublisher body, String contentType, String extraParams) {
     URI uri = URI.create(settings.uri() + "?database=" + enc(settings.database())
-        + "&max_query_size=" + MAX_QUERY_SIZE + extraParams);
+        + "&max_query_size=" + MAX_QUERY_SIZE + extraSettings + extraParams);
     HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(requestTimeout).POST(body);
     if (contentType != null) {
       request.header("Content-Type", contentType);
@@ -150,7 +162,8 @@ public final class ClickHouseClient {
     return out.toString();
   }
 
-  static List<List<String>> parseTsv(String body) {
+  /** Rows of a TabSeparated body, each a list of unescaped fields, {@code \\N} as null. */
+  public static List<List<String>> parseTsv(String body) {
     List<List<String>> rows = new ArrayList<>();
     int lineStart = 0;
     while (lineStart < body.length()) {

@@ -13,22 +13,38 @@ import java.time.OffsetDateTime;
 public final class PostgresQueries {
   private PostgresQueries() {}
 
-  private static final String PROCESS_SCORECARDS_FROM =
+  private static final String PROCESS_SCORECARDS =
       " FROM director.scorecards s"
+          + " JOIN director.scorecard_template_revisions r"
+          + " ON r.template_id = s.template_id AND r.revision = s.template_revision"
+          + " WHERE r.type = " + ClickHouseMapping.PROCESS_TEMPLATE_TYPE;
+
+  /** The process scorecards ({@code s}, with their revision {@code r}) in {@code [?, ?)}. */
+  public static final String PROCESS_SCORECARDS_FROM = PROCESS_SCORECARDS + " AND s.updated_at >= ? AND s.updated_at < ?";
+
+  /** The scores ({@code h}) of the process scorecards ({@code s}, {@code r}) in {@code [?, ?)}. */
+  public static final String PROCESS_SCORES_FROM =
+      " FROM director.historic_scorecard_scores h"
+          + " JOIN director.scorecards s ON s.scorecard_id = h.scorecard_id"
           + " JOIN director.scorecard_template_revisions r"
           + " ON r.template_id = s.template_id AND r.revision = s.template_revision"
           + " WHERE r.type = " + ClickHouseMapping.PROCESS_TEMPLATE_TYPE
           + " AND s.updated_at >= ? AND s.updated_at < ?";
 
+  /** The columns {@link #scorecard} reads, in its order. */
+  private static final String SCORECARD_COLUMNS =
+      "SELECT s.scorecard_id, s.customer_id, s.profile_id, s.template_id, s.template_revision, r.type,"
+          + " s.conversation_id, s.agent_user_id, s.creator_user_id, s.submitter_user_id, s.score,"
+          + " s.submitted_at, s.created_at, s.updated_at";
+
   /** Process scorecards in {@code [?, ?)}: the count that plans the partitions. */
   public static final String COUNT_PROCESS_SCORECARDS = "SELECT count(*)" + PROCESS_SCORECARDS_FROM;
 
   /** Process scorecards in one range {@code [?, ?)} of the window, read by {@link #scorecard}. */
-  public static final String READ_PROCESS_SCORECARDS =
-      "SELECT s.scorecard_id, s.customer_id, s.profile_id, s.template_id, s.template_revision, r.type,"
-          + " s.conversation_id, s.agent_user_id, s.creator_user_id, s.submitter_user_id, s.score,"
-          + " s.submitted_at, s.created_at, s.updated_at"
-          + PROCESS_SCORECARDS_FROM;
+  public static final String READ_PROCESS_SCORECARDS = SCORECARD_COLUMNS + PROCESS_SCORECARDS_FROM;
+
+  /** The process scorecards among the given ids ({@code text[]}), read by {@link #scorecard}: what a repair rewrites. */
+  public static final String READ_PROCESS_SCORECARDS_BY_IDS = SCORECARD_COLUMNS + PROCESS_SCORECARDS + " AND s.scorecard_id = ANY(?)";
 
   /** The ids and versions of the process scorecards in {@code [?, ?)}, for accounting. */
   public static final String PROCESS_SCORECARD_KEYS =
@@ -36,9 +52,7 @@ public final class PostgresQueries {
 
   /** The score keys and versions of the process scorecards in {@code [?, ?)}, for accounting. */
   public static final String PROCESS_SCORE_KEYS =
-      "SELECT h.scorecard_id, h.criterion_id, floor(extract(epoch FROM h.updated_at))::bigint"
-          + " FROM director.historic_scorecard_scores h"
-          + " WHERE h.scorecard_id IN (SELECT s.scorecard_id" + PROCESS_SCORECARDS_FROM + ")";
+      "SELECT h.scorecard_id, h.criterion_id, floor(extract(epoch FROM h.updated_at))::bigint" + PROCESS_SCORES_FROM;
 
   /** The scores of one batch of scorecards, the ids bound as one {@code text[]}. */
   public static final String SCORES_OF_SCORECARDS =

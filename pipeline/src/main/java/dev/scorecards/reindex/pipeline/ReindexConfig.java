@@ -35,14 +35,9 @@ public record ReindexConfig(
     }
   }
 
-  /**
-   * The defaults for everything but where the data is and which window. Delete groups stay at
-   * 20,000 ids: ClickHouse refuses a query of more than 50,000 AST elements (max_ast_elements),
-   * and a mutation runs later in the background with the server's settings, so raising the
-   * limit per query is not safe.
-   */
+  /** The defaults for everything but where the data is and which window. */
   public static ReindexConfig of(ReindexWindow window, PostgresSettings postgres, ClickHouseSettings clickHouse) {
-    return new ReindexConfig(window, DEFAULT_BATCH_SIZE, false, postgres, clickHouse, 50_000, 64, 100_000, 20_000, 10_000);
+    return new ReindexConfig(window, DEFAULT_BATCH_SIZE, false, postgres, clickHouse, 50_000, 64, 100_000, ClickHouseDeletes.MAX_IDS_PER_MUTATION, 10_000);
   }
 
   public ReindexConfig withWindow(ReindexWindow w) {

@@ -18,7 +18,24 @@ public final class ReindexPipeline {
 
     PCollection<Row> scorecards =
         pipeline.apply("ReadProcessScorecards", new ReadProcessScorecards(plan.ranges(), config.postgres(), config.fetchSize()));
+    joinCleanUpAndWrite(scorecards, config, clickHouseVersion);
+    return pipeline;
+  }
 
+  /**
+   * The repair's pipeline: the same batching, join, clean-up and writes for the process
+   * scorecards among {@code ids} (a verification's differences) instead of a window's.
+   * The clean-up deletes every ClickHouse row of those ids; ids PostgreSQL no longer has as
+   * process scorecards are deleted by the caller ({@link ClickHouseDeletes}).
+   */
+  public static Pipeline buildForIds(ReindexConfig config, java.util.List<String> ids, String clickHouseVersion, PipelineOptions options) {
+    Pipeline pipeline = Pipeline.create(options);
+    PCollection<Row> scorecards = pipeline.apply("ReadProcessScorecardsByIds", new ReadProcessScorecardsByIds(ids, config.postgres()));
+    joinCleanUpAndWrite(scorecards, config, clickHouseVersion);
+    return pipeline;
+  }
+
+  private static void joinCleanUpAndWrite(PCollection<Row> scorecards, ReindexConfig config, String clickHouseVersion) {
     PCollectionTuple joined =
         scorecards
             .apply("BatchScorecards", new BatchScorecards(config.batchSize(), BatchScorecards.DEFAULT_SHARDS))
@@ -39,6 +56,5 @@ public final class ReindexPipeline {
         "WriteScorecards", new WriteToClickHouse(ClickHouseTable.SCORECARDS, config.clickHouse(), clickHouseVersion, config.insertBlockSize()));
     scoreRows.apply(
         "WriteScores", new WriteToClickHouse(ClickHouseTable.SCORES, config.clickHouse(), clickHouseVersion, config.insertBlockSize()));
-    return pipeline;
   }
 }

@@ -10,14 +10,16 @@ import java.sql.SQLException;
  */
 public final class ExitCodes {
   public static final int OK = 0;
-  /** The run failed for another reason; the message says which. */
-  public static final int FAILED = 1;
+  /** ClickHouse does not match PostgreSQL for the window: a verification found differences. */
+  public static final int DIFFERENCES = 1;
   /** The command line or configuration is wrong; nothing was done. */
   public static final int USAGE = 2;
   /** A database could not be reached or refused the login. */
   public static final int UNREACHABLE = 3;
   /** The counts read, written and received disagree. */
   public static final int COUNTS_DISAGREE = 4;
+  /** The run failed for another reason; the message says which. */
+  public static final int FAILED = 5;
 
   private ExitCodes() {}
 

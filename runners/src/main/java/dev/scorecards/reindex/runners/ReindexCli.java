@@ -10,13 +10,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "reindex 0.1.0",
     description = "Reindexes scorecards from PostgreSQL into ClickHouse.",
-    subcommands = {RunCommand.class, SeedCommand.class})
+    subcommands = {RunCommand.class, VerifyCommand.class, SeedCommand.class})
 public final class ReindexCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run or seed");
+    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, verify or seed");
   }
 
   public static CommandLine commandLine() {

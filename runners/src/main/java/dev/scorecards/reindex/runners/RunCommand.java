@@ -46,6 +46,9 @@ public class RunCommand implements Callable<Integer> {
   @Option(names = "--max-partitions", defaultValue = "64", description = "most partitions of the range read (default: ${DEFAULT-VALUE})")
   int maxPartitions;
 
+  @Option(names = "--no-verify", description = "skip the verification that ends every run")
+  boolean noVerify;
+
   @Mixin ConnectionOptions connections;
 
   @Override
@@ -57,11 +60,29 @@ public class RunCommand implements Callable<Integer> {
     ReindexJob.Summary summary = ReindexJob.run(config, directOptions(), progress());
     out.println("reindex run finished");
     out.println(summary.describe());
+    if (noVerify) {
+      return ExitCodes.OK;
+    }
+    if (VerifyCommand.verify(config, null, false) != ExitCodes.OK) {
+      System.err.println("reindex: ClickHouse does not match PostgreSQL for the window after the run (see the differences above)");
+      return ExitCodes.DIFFERENCES;
+    }
     return ExitCodes.OK;
   }
 
   /** Validates every flag into one immutable configuration, before anything touches a database. */
   ReindexConfig config() {
+    requireProcessMode(mode);
+    ReindexWindow window = ReindexWindow.parse(start, end);
+    return ReindexConfig.of(window, connections.postgres(), connections.clickHouse())
+        .withBatchSize(batchSize)
+        .withCleanUpBeforeWrite(cleanUp)
+        .withInsertBlockSize(insertBlockSize)
+        .withPartitioning(rowsPerPartition, maxPartitions);
+  }
+
+  /** Refuses an unknown mode, and the modes not built yet. */
+  static void requireProcessMode(String mode) {
     Mode m;
     try {
       m = Mode.valueOf(mode);
@@ -71,12 +92,6 @@ public class RunCommand implements Callable<Integer> {
     if (m != Mode.process) {
       throw new IllegalArgumentException("the mode '" + mode + "' is not available yet: only process is");
     }
-    ReindexWindow window = ReindexWindow.parse(start, end);
-    return ReindexConfig.of(window, connections.postgres(), connections.clickHouse())
-        .withBatchSize(batchSize)
-        .withCleanUpBeforeWrite(cleanUp)
-        .withInsertBlockSize(insertBlockSize)
-        .withPartitioning(rowsPerPartition, maxPartitions);
   }
 
   static DirectOptions directOptions() {

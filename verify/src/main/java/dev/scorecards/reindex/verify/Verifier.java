@@ -1,0 +1,390 @@
+package dev.scorecards.reindex.verify;
+
+import dev.scorecards.reindex.pipeline.ClickHouseClient;
+import dev.scorecards.reindex.pipeline.ClickHouseSettings;
+import dev.scorecards.reindex.pipeline.PostgresSettings;
+import dev.scorecards.reindex.pipeline.ReindexWindow;
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+
+/**
+ * Proves that ClickHouse (read with FINAL) holds exactly what PostgreSQL maps to for the
+ * process scorecards of a window, and finds every difference when it does not, without
+ * moving a clean window's rows into the JVM.
+ *
+ * <p>Both databases compute, per bucket of scorecard ids (a prefix of the id's MD5), the
+ * count and the sum of 64-bit hashes of each row's canonical text ({@link CanonicalSql}).
+ * Buckets whose checksums agree are done; the others are split into longer prefixes, the way
+ * data-diff bisects, until a bucket holds at most {@link #LEAF_ROWS} rows, whose rows are then
+ * fetched from both sides and compared column by column. All buckets of a level are checked
+ * with one query per table and side, run in parallel.
+ *
+ * <p>Which ClickHouse rows are in the window: ClickHouse keeps whole seconds, so a row whose
+ * {@code update_time} is a second wholly inside the window is in; a row in a second that the
+ * window cuts (when a bound is not a whole second) is in only when PostgreSQL has that
+ * scorecard in the window, because from the second alone nobody can tell.
+ */
+public final class Verifier {
+  static final int LEAF_ROWS = 5_000;
+  private static final int FIRST_PREFIX = 2;
+  private static final int PREFIX_STEP = 2;
+  private static final BigInteger TWO_TO_64 = BigInteger.ONE.shiftLeft(64);
+
+  private final PostgresSettings postgres;
+  private final ClickHouseClient clickHouse;
+  private final String database;
+
+  public Verifier(PostgresSettings postgres, ClickHouseSettings clickHouse) {
+    this.postgres = postgres;
+    // FINAL must collapse versions before the window filter; moving the filter to PREWHERE
+    // would let an old version inside the window through.
+    this.clickHouse = new ClickHouseClient(clickHouse).withSetting("optimize_move_to_prewhere", "0");
+    this.database = clickHouse.database();
+  }
+
+  /** One bucket's checksum: its row count and the sum of its row hashes modulo 2^64. */
+  record Checksum(long count, long hash) {}
+
+  public VerificationReport verify(ReindexWindow window) throws SQLException, InterruptedException {
+    long began = System.nanoTime();
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      Scope scope = new Scope(window, edgeIds(window));
+      Map<VerifiedTable, Accumulator> found = new LinkedHashMap<>();
+      for (VerifiedTable t : VerifiedTable.values()) {
+        found.put(t, new Accumulator());
+      }
+
+      List<String> prefixes = List.of("");
+      int length = FIRST_PREFIX;
+      boolean top = true;
+      while (!prefixes.isEmpty()) {
+        Map<VerifiedTable, Map<String, Checksum>[]> level = checksums(pool, scope, prefixes, length);
+        Set<String> dirty = new TreeSet<>();
+        Map<String, Long> largest = new HashMap<>();
+        for (var entry : level.entrySet()) {
+          Map<String, Checksum> pg = entry.getValue()[0];
+          Map<String, Checksum> ch = entry.getValue()[1];
+          if (top) {
+            found.get(entry.getKey()).postgresRows = pg.values().stream().mapToLong(Checksum::count).sum();
+            found.get(entry.getKey()).clickHouseRows = ch.values().stream().mapToLong(Checksum::count).sum();
+          }
+          Set<String> buckets = new HashSet<>(pg.keySet());
+          buckets.addAll(ch.keySet());
+          for (String b : buckets) {
+            Checksum p = pg.get(b);
+            Checksum c = ch.get(b);
+            if (!Objects.equals(p, c)) {
+              dirty.add(b);
+            }
+            long rows = Math.max(p == null ? 0 : p.count(), c == null ? 0 : c.count());
+            largest.merge(b, rows, Math::max);
+          }
+        }
+        top = false;
+        List<String> leaves = new ArrayList<>();
+        List<String> deeper = new ArrayList<>();
+        for (String b : dirty) {
+          (largest.get(b) <= LEAF_ROWS || length >= 32 ? leaves : deeper).add(b);
+        }
+        if (!leaves.isEmpty()) {
+          compareRows(scope, leaves, length, found);
+        }
+        prefixes = deeper;
+        length += PREFIX_STEP;
+      }
+
+      List<VerificationReport.TableReport> tables = new ArrayList<>();
+      for (var e : found.entrySet()) {
+        Accumulator a = e.getValue();
+        tables.add(new VerificationReport.TableReport(e.getKey().table.tableName(), a.postgresRows, a.clickHouseRows,
+            sorted(a.missing), sorted(a.extra), a.different.stream().sorted((x, y) -> x.key().toString().compareTo(y.key().toString())).toList(),
+            duplicates(e.getKey(), scope)));
+      }
+      return new VerificationReport("process", window, tables, (System.nanoTime() - began) / 1e9);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static List<List<String>> sorted(Collection<List<String>> keys) {
+    return keys.stream().sorted((x, y) -> x.toString().compareTo(y.toString())).toList();
+  }
+
+  private static final class Accumulator {
+    long postgresRows;
+    long clickHouseRows;
+    final List<List<String>> missing = new ArrayList<>();
+    final List<List<String>> extra = new ArrayList<>();
+    final List<VerificationReport.Difference> different = new ArrayList<>();
+  }
+
+  // ---- which rows are in the window on each side ----
+
+  /** The PostgreSQL window, and the ClickHouse condition that selects the same scorecards. */
+  final class Scope {
+    final ReindexWindow window;
+    final String clickHouseScorecards;
+
+    Scope(ReindexWindow window, List<String> edgeIds) {
+      this.window = window;
+      long floorStart = Math.floorDiv(window.startMicros(), 1_000_000L);
+      long floorEnd = Math.floorDiv(window.endMicros(), 1_000_000L);
+      long[] ceil = window.clickHouseSeconds();
+      List<String> clauses = new ArrayList<>();
+      if (ceil[0] < floorEnd) {
+        clauses.add("(update_time >= toDateTime(" + ceil[0] + ") AND update_time < toDateTime(" + floorEnd + "))");
+      }
+      Set<Long> cutSeconds = new TreeSet<>();
+      if (floorStart < ceil[0]) {
+        cutSeconds.add(floorStart);
+      }
+      if (floorEnd < ceil[1]) {
+        cutSeconds.add(floorEnd);
+      }
+      if (!cutSeconds.isEmpty() && !edgeIds.isEmpty()) {
+        clauses.add("(toUInt32(update_time) IN (" + cutSeconds.stream().map(String::valueOf).collect(Collectors.joining(","))
+            + ") AND scorecard_id IN (" + edgeIds.stream().map(ClickHouseClient::quote).collect(Collectors.joining(",")) + "))");
+      }
+      String inWindow = clauses.isEmpty() ? "0" : String.join(" OR ", clauses);
+      this.clickHouseScorecards = "is_process_scorecard = 1 AND (" + inWindow + ")";
+    }
+
+    /** {@code FROM ... WHERE ...} of a table's window rows in ClickHouse. */
+    String clickHouseFrom(VerifiedTable t) {
+      String scorecards = database + ".scorecards";
+      if (t == VerifiedTable.SCORECARDS) {
+        return " FROM " + scorecards + " FINAL WHERE (" + clickHouseScorecards + ")";
+      }
+      return " FROM " + database + ".scores FINAL WHERE (scorecard_id IN (SELECT scorecard_id FROM " + scorecards
+          + " FINAL WHERE " + clickHouseScorecards + "))";
+    }
+
+    /** The same, widened by the scorecards PostgreSQL has (external table {@code pg}), for row comparison. */
+    String clickHouseFromWithPostgresIds(VerifiedTable t) {
+      String from = clickHouseFrom(t);
+      return from.substring(0, from.length() - 1) + " OR scorecard_id IN (SELECT id FROM pg))";
+    }
+  }
+
+  /** The scorecards of the window in the seconds a non-whole bound cuts (usually none). */
+  private List<String> edgeIds(ReindexWindow window) throws SQLException {
+    long[] ceil = window.clickHouseSeconds();
+    long floorEndMicros = Math.floorDiv(window.endMicros(), 1_000_000L) * 1_000_000L;
+    String sql = "SELECT s.scorecard_id" + VerifiedTable.SCORECARDS.postgresFrom + " AND (s.updated_at < ? OR s.updated_at >= ?)";
+    List<String> ids = new ArrayList<>();
+    try (Connection c = postgres.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setObject(1, ReindexWindow.toOffsetDateTime(window.startMicros()));
+      ps.setObject(2, ReindexWindow.toOffsetDateTime(window.endMicros()));
+      ps.setObject(3, ReindexWindow.toOffsetDateTime(ceil[0] * 1_000_000L));
+      ps.setObject(4, ReindexWindow.toOffsetDateTime(floorEndMicros));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          ids.add(rs.getString(1));
+        }
+      }
+    }
+    return ids;
+  }
+
+  // ---- checksums ----
+
+  @SuppressWarnings("unchecked")
+  private Map<VerifiedTable, Map<String, Checksum>[]> checksums(ExecutorService pool, Scope scope, List<String> prefixes, int length)
+      throws InterruptedException, SQLException {
+    Map<VerifiedTable, Future<Map<String, Checksum>>[]> futures = new LinkedHashMap<>();
+    for (VerifiedTable t : VerifiedTable.values()) {
+      futures.put(t, new Future[] {
+          pool.submit(() -> postgresChecksums(t, scope, prefixes, length)),
+          pool.submit(() -> clickHouseChecksums(t, scope, prefixes, length))});
+    }
+    Map<VerifiedTable, Map<String, Checksum>[]> result = new LinkedHashMap<>();
+    for (var e : futures.entrySet()) {
+      result.put(e.getKey(), new Map[] {get(e.getValue()[0]), get(e.getValue()[1])});
+    }
+    return result;
+  }
+
+  private static <T> T get(Future<T> future) throws InterruptedException, SQLException {
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof SQLException sql) {
+        throw sql;
+      }
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  private Map<String, Checksum> postgresChecksums(VerifiedTable t, Scope scope, List<String> prefixes, int length) throws SQLException {
+    String id = t.postgresScorecardId();
+    String sql = "SELECT " + CanonicalSql.postgresBucket(id, length) + ", count(*), sum(" + CanonicalSql.postgresRowHash(t.postgresCanonical()) + ")::text"
+        + t.postgresFrom + postgresPrefixFilter(id, prefixes) + " GROUP BY 1";
+    Map<String, Checksum> buckets = new HashMap<>();
+    try (Connection c = postgres.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+      bindWindowAndPrefixes(ps, scope.window, prefixes);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          buckets.put(rs.getString(1), new Checksum(rs.getLong(2), new BigInteger(rs.getString(3)).mod(TWO_TO_64).longValue()));
+        }
+      }
+    }
+    return buckets;
+  }
+
+  private Map<String, Checksum> clickHouseChecksums(VerifiedTable t, Scope scope, List<String> prefixes, int length) {
+    String sql = "SELECT " + CanonicalSql.clickHouseBucket("scorecard_id", length) + " AS bucket, count(), sum("
+        + CanonicalSql.clickHouseRowHash(t.clickHouseCanonical()) + ")" + scope.clickHouseFrom(t) + clickHousePrefixFilter(prefixes)
+        + " GROUP BY bucket";
+    Map<String, Checksum> buckets = new HashMap<>();
+    for (List<String> row : clickHouse.rows(sql)) {
+      buckets.put(row.get(0), new Checksum(Long.parseLong(row.get(1)), new BigInteger(row.get(2)).longValue()));
+    }
+    return buckets;
+  }
+
+  private static String postgresPrefixFilter(String id, List<String> prefixes) {
+    if (prefixes.size() == 1 && prefixes.get(0).isEmpty()) {
+      return "";
+    }
+    return " AND " + CanonicalSql.postgresBucket(id, prefixes.get(0).length()) + " = ANY(?)";
+  }
+
+  private static String clickHousePrefixFilter(List<String> prefixes) {
+    if (prefixes.size() == 1 && prefixes.get(0).isEmpty()) {
+      return "";
+    }
+    for (String p : prefixes) {
+      if (!p.matches("[0-9a-f]+")) {
+        throw new IllegalStateException("not a bucket prefix: " + p);
+      }
+    }
+    return " AND " + CanonicalSql.clickHouseBucket("scorecard_id", prefixes.get(0).length()) + " IN ("
+        + prefixes.stream().map(ClickHouseClient::quote).collect(Collectors.joining(",")) + ")";
+  }
+
+  private static void bindWindowAndPrefixes(PreparedStatement ps, ReindexWindow window, List<String> prefixes) throws SQLException {
+    ps.setObject(1, ReindexWindow.toOffsetDateTime(window.startMicros()));
+    ps.setObject(2, ReindexWindow.toOffsetDateTime(window.endMicros()));
+    if (!(prefixes.size() == 1 && prefixes.get(0).isEmpty())) {
+      ps.setArray(3, ps.getConnection().createArrayOf("text", prefixes.toArray(new String[0])));
+    }
+  }
+
+  // ---- row comparison in the leaf buckets ----
+
+  private void compareRows(Scope scope, List<String> leaves, int length, Map<VerifiedTable, Accumulator> found) throws SQLException {
+    Map<VerifiedTable, Map<List<String>, List<String>>> pgRows = new LinkedHashMap<>();
+    for (VerifiedTable t : VerifiedTable.values()) {
+      pgRows.put(t, postgresRows(t, scope, leaves));
+    }
+    StringBuilder pgIds = new StringBuilder();
+    for (List<String> key : pgRows.get(VerifiedTable.SCORECARDS).keySet()) {
+      pgIds.append(ClickHouseClient.tsvField(key.get(0))).append('\n');
+    }
+    for (VerifiedTable t : VerifiedTable.values()) {
+      Map<List<String>, List<String>> pg = pgRows.get(t);
+      Set<List<String>> inClickHouseWindow = new HashSet<>();
+      Map<List<String>, List<String>> ch = clickHouseRows(t, scope, leaves, pgIds, inClickHouseWindow);
+      Accumulator a = found.get(t);
+      for (var e : pg.entrySet()) {
+        List<String> other = ch.get(e.getKey());
+        if (other == null) {
+          a.missing.add(e.getKey());
+        } else if (!other.equals(e.getValue())) {
+          List<String> columns = new ArrayList<>();
+          for (int i = 0; i < other.size(); i++) {
+            if (!other.get(i).equals(e.getValue().get(i))) {
+              columns.add(t.columnNames().get(i));
+            }
+          }
+          a.different.add(new VerificationReport.Difference(e.getKey(), columns));
+        }
+      }
+      for (List<String> key : ch.keySet()) {
+        if (!pg.containsKey(key) && inClickHouseWindow.contains(key)) {
+          a.extra.add(key);
+        }
+      }
+    }
+  }
+
+  /** Key to canonical values, for the window's rows in the given buckets. */
+  private Map<List<String>, List<String>> postgresRows(VerifiedTable t, Scope scope, List<String> leaves) throws SQLException {
+    String sql = "SELECT " + String.join(", ", t.postgresKey()) + ", " + String.join(", ", t.postgresCanonical())
+        + t.postgresFrom + postgresPrefixFilter(t.postgresScorecardId(), leaves);
+    Map<List<String>, List<String>> rows = new HashMap<>();
+    try (Connection c = postgres.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+      bindWindowAndPrefixes(ps, scope.window, leaves);
+      try (ResultSet rs = ps.executeQuery()) {
+        int keys = t.key.size();
+        int columns = t.columnNames().size();
+        while (rs.next()) {
+          List<String> key = new ArrayList<>(keys);
+          for (int i = 1; i <= keys; i++) {
+            key.add(rs.getString(i));
+          }
+          List<String> values = new ArrayList<>(columns);
+          for (int i = 1; i <= columns; i++) {
+            values.add(rs.getString(keys + i));
+          }
+          rows.put(key, values);
+        }
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * Key to canonical values for ClickHouse rows in the given buckets; the keys of rows that
+   * belong to the window by ClickHouse's own condition go into {@code inWindow} (only those can
+   * be extra). Rows of scorecards PostgreSQL has are included whatever their update_time, so
+   * that a wrong version is reported as different rather than as missing.
+   */
+  private Map<List<String>, List<String>> clickHouseRows(
+      VerifiedTable t, Scope scope, List<String> leaves, CharSequence pgIds, Set<List<String>> inWindow) {
+    String windowCondition = t == VerifiedTable.SCORECARDS
+        ? scope.clickHouseScorecards
+        : "scorecard_id IN (SELECT scorecard_id FROM " + database + ".scorecards FINAL WHERE " + scope.clickHouseScorecards + ")";
+    String sql = "SELECT " + String.join(", ", t.key) + ", " + String.join(", ", t.clickHouseCanonical())
+        + ", if(" + windowCondition + ", '1', '0')" + scope.clickHouseFromWithPostgresIds(t) + clickHousePrefixFilter(leaves) + " FORMAT TabSeparated";
+    String body = clickHouse.executeWithExternalTable(sql, "pg", "id String", pgIds);
+    Map<List<String>, List<String>> rows = new HashMap<>();
+    int keys = t.key.size();
+    for (List<String> row : ClickHouseClient.parseTsv(body)) {
+      List<String> key = new ArrayList<>(row.subList(0, keys));
+      rows.put(key, new ArrayList<>(row.subList(keys, row.size() - 1)));
+      if (row.get(row.size() - 1).equals("1")) {
+        inWindow.add(key);
+      }
+    }
+    return rows;
+  }
+
+  private long duplicates(VerifiedTable t, Scope scope) {
+    String from = scope.clickHouseFrom(t);
+    String withoutFinal = from.replaceFirst(" FINAL WHERE", " WHERE");
+    return clickHouse.count("SELECT count()" + withoutFinal) - clickHouse.count("SELECT count()" + from);
+  }
+}
