@@ -64,18 +64,6 @@ public record ReindexConfig(
     return new ReindexConfig(window, batchSize, cleanUpBeforeWrite, postgres, clickHouse, rowsPerPartition, maxPartitions, insertBlockSize, n, fetchSize);
   }
 
-  /** The configuration as a user reads it, without secrets. */
-  public String describe() {
-    return String.join(
-        "\n",
-        "  mode:                  process",
-        "  window:                " + window,
-        "  batch size:            " + batchSize,
-        "  clean up before write: " + cleanUpBeforeWrite,
-        "  source:                " + postgres,
-        "  target:                " + clickHouse);
-  }
-
   @Override
   public String toString() {
     return "ReindexConfig{window=" + window + ", batchSize=" + batchSize + ", cleanUp=" + cleanUpBeforeWrite + ", " + postgres + ", " + clickHouse + "}";

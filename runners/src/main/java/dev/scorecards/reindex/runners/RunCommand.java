@@ -2,7 +2,6 @@ package dev.scorecards.reindex.runners;
 
 import dev.scorecards.reindex.pipeline.ReindexConfig;
 import dev.scorecards.reindex.pipeline.ReindexJob;
-import dev.scorecards.reindex.pipeline.ReindexWindow;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -18,24 +17,7 @@ import picocli.CommandLine.Option;
 /** {@code reindex run}: one reindex of a window, on the DirectRunner. */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Reindex the scorecards of a window [start, end) into ClickHouse.")
 public class RunCommand implements Callable<Integer> {
-  /** The modes of the reindex; only the process flow exists so far. */
-  enum Mode { conversation, process, all }
-
-  @Option(names = "--mode", defaultValue = "${env:REINDEX_MODE:-process}",
-      description = "conversation, process or all (env REINDEX_MODE; default: ${DEFAULT-VALUE})")
-  String mode;
-
-  @Option(names = "--start", required = true, description = "RFC 3339 start of the window, inclusive, e.g. 2026-11-01T00:00:00Z")
-  String start;
-
-  @Option(names = "--end", required = true, description = "RFC 3339 end of the window, exclusive")
-  String end;
-
-  @Option(names = "--clean-up-before-write", description = "delete what ClickHouse holds for the window's scorecards (and orphans) before writing")
-  boolean cleanUp;
-
-  @Option(names = "--batch-size", defaultValue = "50", description = "scorecards per PostgreSQL scores query, 1..10000 (default: ${DEFAULT-VALUE})")
-  int batchSize;
+  @Mixin SettingsOptions settings;
 
   @Option(names = "--insert-block-size", defaultValue = "100000", description = "most rows in one ClickHouse INSERT (default: ${DEFAULT-VALUE})")
   int insertBlockSize;
@@ -53,10 +35,13 @@ public class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ReindexConfig config = config();
+    ReindexSettings effective = settings.resolve();
+    ReindexConfig config = config(effective);
     PrintStream out = System.out;
     out.println("reindex run, effective configuration:");
-    out.println(config.describe());
+    effective.describe().forEach(out::println);
+    out.println("  source:  " + config.postgres());
+    out.println("  target:  " + config.clickHouse());
     ReindexJob.Summary summary = ReindexJob.run(config, directOptions(), progress());
     out.println("reindex run finished");
     out.println(summary.describe());
@@ -71,26 +56,19 @@ public class RunCommand implements Callable<Integer> {
   }
 
   /** Validates every flag into one immutable configuration, before anything touches a database. */
-  ReindexConfig config() {
-    requireProcessMode(mode);
-    ReindexWindow window = ReindexWindow.parse(start, end);
-    return ReindexConfig.of(window, connections.postgres(), connections.clickHouse())
-        .withBatchSize(batchSize)
-        .withCleanUpBeforeWrite(cleanUp)
+  ReindexConfig config(ReindexSettings effective) {
+    requireProcessMode(effective.mode());
+    return ReindexConfig.of(effective.window(), connections.postgres(), connections.clickHouse())
+        .withBatchSize(effective.batchSize())
+        .withCleanUpBeforeWrite(effective.cleanUpBeforeWrite())
         .withInsertBlockSize(insertBlockSize)
         .withPartitioning(rowsPerPartition, maxPartitions);
   }
 
-  /** Refuses an unknown mode, and the modes not built yet. */
-  static void requireProcessMode(String mode) {
-    Mode m;
-    try {
-      m = Mode.valueOf(mode);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("the mode '" + mode + "' is not one of conversation, process, all");
-    }
-    if (m != Mode.process) {
-      throw new IllegalArgumentException("the mode '" + mode + "' is not available yet: only process is");
+  /** Refuses the modes not built yet. */
+  static void requireProcessMode(ReindexSettings.Mode mode) {
+    if (mode != ReindexSettings.Mode.process) {
+      throw new IllegalArgumentException("the mode '" + mode + "' is not available yet: only process is (pass --mode process)");
     }
   }
 

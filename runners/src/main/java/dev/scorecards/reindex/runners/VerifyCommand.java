@@ -2,7 +2,6 @@ package dev.scorecards.reindex.runners;
 
 import dev.scorecards.reindex.pipeline.ClickHouseClient;
 import dev.scorecards.reindex.pipeline.ReindexConfig;
-import dev.scorecards.reindex.pipeline.ReindexWindow;
 import dev.scorecards.reindex.verify.Repair;
 import dev.scorecards.reindex.verify.VerificationReport;
 import dev.scorecards.reindex.verify.Verifier;
@@ -17,14 +16,7 @@ import picocli.CommandLine.Option;
     description = "Prove that ClickHouse matches PostgreSQL for a window [start, end), or list every difference.",
     footer = "Exit codes: 0 equal, 1 differences found, 2 usage error, 3 a database cannot be reached, 5 another failure.")
 public class VerifyCommand implements Callable<Integer> {
-  @Option(names = "--mode", defaultValue = "${env:REINDEX_MODE:-process}", description = "conversation, process or all (default: ${DEFAULT-VALUE})")
-  String mode;
-
-  @Option(names = "--start", required = true, description = "RFC 3339 start of the window, inclusive")
-  String start;
-
-  @Option(names = "--end", required = true, description = "RFC 3339 end of the window, exclusive")
-  String end;
+  @Mixin SettingsOptions settings;
 
   @Option(names = "--report", description = "write every count and every differing id to this JSON file")
   Path report;
@@ -36,9 +28,9 @@ public class VerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    RunCommand.requireProcessMode(mode);
-    ReindexWindow window = ReindexWindow.parse(start, end);
-    ReindexConfig config = ReindexConfig.of(window, connections.postgres(), connections.clickHouse());
+    ReindexSettings effective = settings.resolve();
+    RunCommand.requireProcessMode(effective.mode());
+    ReindexConfig config = ReindexConfig.of(effective.window(), connections.postgres(), connections.clickHouse());
     return verify(config, report, repair);
   }
 

@@ -50,10 +50,20 @@ class RunCommandTest {
       "--mode|process|--start|2026-04-02T00:00:00Z|--end|2026-04-01T00:00:00Z|the window is empty",
       "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-01T00:00:00Z|the window is empty",
       "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --batch-size 0|the batch size must be between 1 and 10000",
+      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --batch-size 10001|the batch size must be between 1 and 10000",
+      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --batch-size ten|the batch size 'ten' (REINDEX_PROCESS_SCORECARDS_BATCH_SIZE) is not a whole number",
+      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2099-04-02T00:00:00Z|more than a minute in the future",
+      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --heartbeat-timeout 5 minutes|is not a positive duration",
+      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --max-attempts 0|attempts must be between 1 and 100",
+      "--mode|conversation|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z|the mode 'conversation' is not available yet",
   })
   void usageErrorsExitWith2AndWriteNothing(String f1, String v1, String f2, String v2, String f3, String v3, String message) {
     List<String> args = new ArrayList<>(List.of(f1, v1, f2, v2, f3));
-    args.addAll(List.of(v3.split(" ")));
+    String[] rest = v3.split(" ", 3);
+    args.addAll(List.of(rest).subList(0, Math.min(rest.length, 2)));
+    if (rest.length == 3) {
+      args.add(rest[2]);
+    }
     assertThat(run(args.toArray(new String[0]))).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains(message);
     assertThat(err.toString().lines().filter(l -> l.startsWith("reindex:")).count()).isEqualTo(1);
@@ -62,13 +72,13 @@ class RunCommandTest {
 
   @Test
   void anUnknownFlagIsAUsageError() {
-    assertThat(run("--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z", "--bogus")).isEqualTo(ExitCodes.USAGE);
+    assertThat(run("--mode", "process", "--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z", "--bogus")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("Unknown option: '--bogus'");
   }
 
   @Test
   void anUnreachablePostgresExitsWith3AndWritesNothing() {
-    assertThat(run("--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z", "--pg-url", "jdbc:postgresql://127.0.0.1:9/none"))
+    assertThat(run("--mode", "process", "--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z", "--pg-url", "jdbc:postgresql://127.0.0.1:9/none"))
         .isEqualTo(ExitCodes.UNREACHABLE);
     assertThat(err.toString()).contains("reindex: ").containsIgnoringCase("connection");
     assertThat(rowsInClickHouse()).isZero();
@@ -76,7 +86,7 @@ class RunCommandTest {
 
   @Test
   void anUnreachableClickHouseExitsWith3() {
-    assertThat(run("--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z", "--ch-url", "http://127.0.0.1:9"))
+    assertThat(run("--mode", "process", "--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z", "--ch-url", "http://127.0.0.1:9"))
         .isEqualTo(ExitCodes.UNREACHABLE);
     assertThat(err.toString()).contains("could not reach ClickHouse at http://127.0.0.1:9");
     assertThat(rowsInClickHouse()).isZero();

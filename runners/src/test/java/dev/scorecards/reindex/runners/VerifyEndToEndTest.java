@@ -161,9 +161,9 @@ class VerifyEndToEndTest {
   }
 
   private static int cli(String... args) {
-    String[] all = new String[args.length + 8];
+    String[] all = new String[args.length + 10];
     System.arraycopy(args, 0, all, 0, args.length);
-    String[] rest = {"--start", START.toString(), "--end", END.toString(), "--pg-url", TestDatabases.postgres().jdbcUrl(),
+    String[] rest = {"--mode", "process", "--start", START.toString(), "--end", END.toString(), "--pg-url", TestDatabases.postgres().jdbcUrl(),
         "--ch-database", DATABASE};
     System.arraycopy(rest, 0, all, args.length, rest.length);
     CommandLine cli = ReindexCli.commandLine();

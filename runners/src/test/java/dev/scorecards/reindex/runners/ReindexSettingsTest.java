@@ -1,0 +1,99 @@
+package dev.scorecards.reindex.runners;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.scorecards.reindex.proto.ReindexProcessScorecardsInput;
+import dev.scorecards.reindex.proto.ReindexProcessScorecardsPayload;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ReindexSettingsTest {
+  private static final Instant NOW = Instant.parse("2026-06-10T12:00:00Z");
+  private static final Map<ReindexSettings.Setting, String> NO_FLAGS = new EnumMap<>(ReindexSettings.Setting.class);
+
+  private static ReindexSettings resolve(ReindexProcessScorecardsPayload payload, Map<ReindexSettings.Setting, String> flags, Map<String, String> env) {
+    return ReindexSettings.resolve(payload, flags, env, false, NOW);
+  }
+
+  @Test
+  void withNothingSetTheDefaultsOfTheOriginalJobApply() {
+    ReindexSettings s = resolve(null, NO_FLAGS, Map.of());
+    assertThat(s.mode()).isEqualTo(ReindexSettings.Mode.conversation);
+    assertThat(s.window().end()).isEqualTo(NOW);
+    assertThat(s.window().start()).isEqualTo(NOW.minus(Duration.ofHours(24)));
+    assertThat(s.batchSize()).isEqualTo(50);
+    assertThat(s.maxAttempts()).isEqualTo(6);
+    assertThat(s.heartbeatTimeout()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(s.cleanUpBeforeWrite()).isFalse();
+  }
+
+  @Test
+  void payloadBeatsFlagsBeatsEnvironmentBeatsDefault() {
+    Map<String, String> env = Map.of("REINDEX_MODE", "all", "REINDEX_PROCESS_SCORECARDS_BATCH_SIZE", "60",
+        "REINDEX_PROCESS_SCORECARDS_MAX_ATTEMPTS", "3", "REINDEX_START_TIME", "2026-06-01T00:00:00Z", "REINDEX_END_TIME", "2026-06-02T00:00:00Z");
+    Map<ReindexSettings.Setting, String> flags = new EnumMap<>(ReindexSettings.Setting.class);
+    flags.put(ReindexSettings.Setting.BATCH_SIZE, "70");
+    flags.put(ReindexSettings.Setting.MODE, "process");
+
+    ReindexSettings fromEnvAndFlags = resolve(null, flags, env);
+    assertThat(fromEnvAndFlags.mode()).isEqualTo(ReindexSettings.Mode.process);
+    assertThat(fromEnvAndFlags.batchSize()).isEqualTo(70);
+    assertThat(fromEnvAndFlags.maxAttempts()).isEqualTo(3);
+    assertThat(fromEnvAndFlags.window().start()).isEqualTo(Instant.parse("2026-06-01T00:00:00Z"));
+
+    ReindexProcessScorecardsPayload payload = ReindexProcessScorecardsPayload.newBuilder()
+        .setStartTime(ReindexSettings.timestamp(Instant.parse("2026-06-05T00:00:00Z")))
+        .setEndTime(ReindexSettings.timestamp(Instant.parse("2026-06-06T00:00:00Z")))
+        .setReindexBatchSize(80).setCleanUpBeforeWrite(true).build();
+    ReindexSettings fromPayload = resolve(payload, flags, env);
+    assertThat(fromPayload.batchSize()).isEqualTo(80);
+    assertThat(fromPayload.cleanUpBeforeWrite()).isTrue();
+    assertThat(fromPayload.window().start()).isEqualTo(Instant.parse("2026-06-05T00:00:00Z"));
+    assertThat(fromPayload.window().end()).isEqualTo(Instant.parse("2026-06-06T00:00:00Z"));
+    // A payload batch size of 0 means "not set": the flag applies.
+    assertThat(resolve(payload.toBuilder().setReindexBatchSize(0).build(), flags, env).batchSize()).isEqualTo(70);
+  }
+
+  @Test
+  void aStartAloneCountsFromItToNowAndAnEndAloneIs24HoursLong() {
+    assertThat(resolve(null, Map.of(ReindexSettings.Setting.START_TIME, "2026-06-10T00:00:00Z"), Map.of()).window().end()).isEqualTo(NOW);
+    assertThat(resolve(null, Map.of(ReindexSettings.Setting.END_TIME, "2026-06-09T00:00:00Z"), Map.of()).window().start())
+        .isEqualTo(Instant.parse("2026-06-08T00:00:00Z"));
+  }
+
+  @Test
+  void refusesEachBadValueWithOneSentence() {
+    assertThatThrownBy(() -> resolve(null, NO_FLAGS, Map.of("REINDEX_MODE", "everything"))).hasMessage("the mode 'everything' is not one of conversation, process, all");
+    assertThatThrownBy(() -> resolve(null, NO_FLAGS, Map.of("REINDEX_START_TIME", "2026-06-10T11:00:00Z", "REINDEX_END_TIME", "2026-06-10T11:00:00Z")))
+        .hasMessageStartingWith("the window is empty");
+    assertThatThrownBy(() -> resolve(null, NO_FLAGS, Map.of("REINDEX_END_TIME", "2026-06-10T12:01:01Z"))).hasMessageContaining("more than a minute in the future");
+    assertThat(resolve(null, NO_FLAGS, Map.of("REINDEX_END_TIME", "2026-06-10T12:00:59Z")).window().end()).isEqualTo(Instant.parse("2026-06-10T12:00:59Z"));
+    assertThatThrownBy(() -> resolve(null, NO_FLAGS, Map.of("REINDEX_PROCESS_SCORECARDS_BATCH_SIZE", "0"))).hasMessageContaining("between 1 and 10000");
+    assertThatThrownBy(() -> resolve(null, NO_FLAGS, Map.of("REINDEX_PROCESS_SCORECARDS_BATCH_SIZE", "10001"))).hasMessageContaining("between 1 and 10000");
+    assertThatThrownBy(() -> resolve(null, NO_FLAGS, Map.of("REINDEX_PROCESS_SCORECARDS_MAX_ATTEMPTS", "six"))).hasMessageContaining("is not a whole number");
+    assertThatThrownBy(() -> resolve(null, NO_FLAGS, Map.of("REINDEX_PROCESS_SCORECARDS_HEARTBEAT_TIMEOUT", "0s"))).hasMessageContaining("not a positive duration");
+    assertThatThrownBy(() -> resolve(null, NO_FLAGS, Map.of("REINDEX_PROCESS_SCORECARDS_HEARTBEAT_TIMEOUT", "5 minutes"))).hasMessageContaining("not a positive duration");
+  }
+
+  @Test
+  void durationsInTheUsualNotation() {
+    assertThat(ReindexSettings.duration(ReindexSettings.Setting.HEARTBEAT_TIMEOUT, "1h30m")).isEqualTo(Duration.ofMinutes(90));
+    assertThat(ReindexSettings.duration(ReindexSettings.Setting.HEARTBEAT_TIMEOUT, "90s")).isEqualTo(Duration.ofSeconds(90));
+    assertThat(ReindexSettings.duration(ReindexSettings.Setting.HEARTBEAT_TIMEOUT, "250ms")).isEqualTo(Duration.ofMillis(250));
+  }
+
+  @Test
+  void theLaunchInputCarriesTheEffectiveValues() {
+    ReindexSettings s = resolve(null, Map.of(ReindexSettings.Setting.MODE, "process"), Map.of());
+    ReindexProcessScorecardsInput input = s.toInput("job-7");
+    assertThat(input.getJobId()).isEqualTo("job-7");
+    assertThat(input.getBatchSize()).isEqualTo(50);
+    assertThat(input.getMaxAttempts()).isEqualTo(6);
+    assertThat(input.getHeartbeatTimeout().getSeconds()).isEqualTo(300);
+    assertThat(ReindexSettings.instant(input.getEndTime())).isEqualTo(NOW);
+  }
+}
