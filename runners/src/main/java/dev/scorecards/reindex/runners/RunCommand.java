@@ -72,7 +72,7 @@ public class RunCommand implements Callable<Integer> {
     }
   }
 
-  static DirectOptions directOptions() {
+  public static DirectOptions directOptions() {
     DirectOptions options = PipelineOptionsFactory.as(DirectOptions.class);
     options.setRunner(DirectRunner.class);
     options.setBlockOnRun(false);
