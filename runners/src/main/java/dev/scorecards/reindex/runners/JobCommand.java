@@ -29,6 +29,10 @@ public class JobCommand {
     if (token == null || token.isBlank()) {
       throw new IllegalArgumentException("REINDEX_TOKEN must hold your bearer token");
     }
+    // Checked here so that no library error message ever repeats the token.
+    if (!token.strip().matches("[\\x21-\\x7e]+")) {
+      throw new IllegalArgumentException("REINDEX_TOKEN holds characters a bearer token cannot have (spaces, line breaks or non-ASCII)");
+    }
     return token.strip();
   }
 
