@@ -9,11 +9,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
-import javax.sql.DataSource;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.io.jdbc.JdbcIO;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -28,59 +26,104 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Clean-up before write: deletes from ClickHouse every row (scorecard and scores) of each
- * scorecard about to be rewritten, and the process scorecards (with their scores) whose
- * ClickHouse {@code update_time} lies in the window but which no longer exist in PostgreSQL.
+ * scorecard about to be rewritten, every row of each conversation about to be rewritten, and
+ * the orphans: scorecards (with their scores) and conversations that ClickHouse holds for the
+ * window but PostgreSQL no longer has at all. For process scorecards "for the window" means an
+ * {@code update_time} in the window; for conversation scorecards, belonging to a conversation
+ * of the window; for conversations, an {@code update_time} in the window.
  *
- * <p>Input: the ids of the scorecards read. Output: one element per delete group, complete
- * only once every mutation it submitted has finished, so that writes waiting on it
- * ({@code Wait.on}) land after the deletes. Deletes are grouped by {@code deleteBatchSize}
- * ids per mutation, not one per batch of 50: each ClickHouse mutation rewrites data parts,
- * so few large ones cost far less than many small ones. Rows outside the window are never
- * touched: only ids read in the window, or found in it on the ClickHouse side, are named.
+ * <p>Input: the ids read ({@link #SCORECARD_IDS}, {@link #CONVERSATION_IDS}). Output: one
+ * element per delete group, complete only once every mutation it submitted has finished, so
+ * that writes waiting on it ({@code Wait.on}) land after the deletes. Deletes are grouped by up
+ * to 20,000 ids a mutation, not one per batch of 50: each ClickHouse mutation rewrites data
+ * parts, so few large ones cost far less than many small ones. Rows outside the window are
+ * never touched: only ids read in the window, or found for it on the ClickHouse side and gone
+ * from PostgreSQL, are named. Scorecards that moved out of the window are left alone.
  */
-public class CleanUpClickHouse extends PTransform<PCollection<String>, PCollection<Integer>> {
-  private static final int EXISTENCE_CHECK_BATCH = 1_000;
+public class CleanUpClickHouse extends PTransform<PCollectionTuple, PCollection<Integer>> {
+  public static final TupleTag<String> SCORECARD_IDS = new TupleTag<>("scorecardIds") {};
+  public static final TupleTag<String> CONVERSATION_IDS = new TupleTag<>("conversationIds") {};
+  private static final int LOOKUP_BATCH = 1_000;
 
   private final ReindexWindow window;
+  private final Set<Flow> flows;
   private final PostgresSettings postgres;
   private final ClickHouseSettings clickHouse;
   private final int deleteBatchSize;
 
-  public CleanUpClickHouse(ReindexWindow window, PostgresSettings postgres, ClickHouseSettings clickHouse, int deleteBatchSize) {
+  public CleanUpClickHouse(ReindexWindow window, Set<Flow> flows, PostgresSettings postgres, ClickHouseSettings clickHouse, int deleteBatchSize) {
     this.window = window;
+    this.flows = Set.copyOf(flows);
     this.postgres = postgres;
     this.clickHouse = clickHouse;
     this.deleteBatchSize = deleteBatchSize;
   }
 
   @Override
-  public PCollection<Integer> expand(PCollection<String> readIds) {
-    PCollection<String> inClickHouse =
-        readIds.getPipeline()
-            .apply("Window", Create.of(window).withCoder(org.apache.beam.sdk.coders.SerializableCoder.of(ReindexWindow.class)))
-            .apply("ListClickHouseScorecardsInWindow", ParDo.of(new ListWindowIdsFn(clickHouse)));
+  public PCollection<Integer> expand(PCollectionTuple ids) {
+    PCollection<String> scorecardIds = ids.get(SCORECARD_IDS);
+    PCollection<String> conversationIds = ids.get(CONVERSATION_IDS);
+    PBegin begin = PBegin.in(ids.getPipeline());
 
-    PCollection<String> onlyInClickHouse =
-        PCollectionList.of(readIds.apply("TagRead", MapElements.into(kvs()).via(id -> KV.of(id, true))))
-            .and(inClickHouse.apply("TagClickHouse", MapElements.into(kvs()).via(id -> KV.of(id, false))))
-            .apply("BothSides", Flatten.pCollections())
-            .apply("ById", GroupByKey.create())
-            .apply("NotReadInWindow", Filter.by(kv -> !anyTrue(kv.getValue())))
-            .apply("Ids", Keys.create());
-
-    PCollection<String> orphans =
-        batch("BatchCandidates", onlyInClickHouse, EXISTENCE_CHECK_BATCH, BatchScorecards.DEFAULT_SHARDS)
-            .apply("KeepThoseGoneFromPostgres", ParDo.of(new GoneFromPostgresFn(postgres)));
-
+    PCollectionList<String> scorecardCandidates = PCollectionList.empty(ids.getPipeline());
+    if (flows.contains(Flow.PROCESS)) {
+      scorecardCandidates = scorecardCandidates.and(listInWindow(begin, "ListProcessScorecardsInWindow",
+          "SELECT DISTINCT scorecard_id FROM " + clickHouse.qualified(ClickHouseTable.SCORECARDS) + " WHERE is_process_scorecard = 1"));
+    }
+    PCollectionList<Integer> done = PCollectionList.empty(ids.getPipeline());
+    if (flows.contains(Flow.CONVERSATION)) {
+      scorecardCandidates = scorecardCandidates.and(
+          batch("BatchConversationIds", conversationIds, LOOKUP_BATCH, BatchScorecards.DEFAULT_SHARDS)
+              .apply("ListScorecardsOfConversations", ParDo.of(new ScorecardsOfConversationsFn(clickHouse))));
+      PCollection<String> conversationOrphans = orphans("Conversation", conversationIds,
+          listInWindow(begin, "ListConversationsInWindow",
+              "SELECT DISTINCT conversation_id FROM " + clickHouse.qualified(ClickHouseTable.CONVERSATIONS) + " WHERE 1"),
+          PostgresQueries.EXISTING_CONVERSATIONS);
+      done = done.and(batch("BatchConversationDeletes",
+              PCollectionList.of(conversationIds).and(conversationOrphans).apply("ConversationsAndOrphans", Flatten.pCollections()),
+              deleteBatchSize, 1)
+          .apply("DeleteConversations", ParDo.of(new DeleteFn(clickHouse, true))));
+    }
+    PCollection<String> scorecardOrphans = orphans("Scorecard", scorecardIds,
+        scorecardCandidates.apply("ScorecardCandidates", Flatten.pCollections()).setCoder(StringUtf8Coder.of()),
+        PostgresQueries.EXISTING_SCORECARDS);
     // One key: every delete group but the last is full, so mutations are as few as can be.
-    return batch("BatchDeletes", PCollectionList.of(readIds).and(orphans).apply("ReadAndOrphans", Flatten.pCollections()), deleteBatchSize, 1)
-        .apply("DeleteAndWaitForMutations", ParDo.of(new DeleteFn(clickHouse)));
+    done = done.and(batch("BatchScorecardDeletes",
+            PCollectionList.of(scorecardIds).and(scorecardOrphans).apply("ScorecardsAndOrphans", Flatten.pCollections()),
+            deleteBatchSize, 1)
+        .apply("DeleteScorecardsAndWaitForMutations", ParDo.of(new DeleteFn(clickHouse, false))));
+    return done.apply("AllDeletesDone", Flatten.pCollections());
+  }
+
+  /** The ids a ClickHouse query lists whose {@code update_time} lies in the window (whole seconds). */
+  private PCollection<String> listInWindow(PBegin begin, String name, String selectWhere) {
+    long[] seconds = window.clickHouseSeconds();
+    String sql = selectWhere + " AND update_time >= toDateTime(" + seconds[0] + ") AND update_time < toDateTime(" + seconds[1] + ")";
+    return begin
+        .apply(name + "Query", Create.of(sql).withCoder(StringUtf8Coder.of()))
+        .apply(name, ParDo.of(new ListIdsFn(clickHouse)));
+  }
+
+  /** The candidates that were not read in the window and that PostgreSQL no longer has. */
+  private PCollection<String> orphans(String what, PCollection<String> read, PCollection<String> candidates, String existingSql) {
+    PCollection<String> notRead =
+        PCollectionList.of(read.apply("Tag" + what + "Read", MapElements.into(kvs()).via(id -> KV.of(id, true))))
+            .and(candidates.apply("Tag" + what + "Candidates", MapElements.into(kvs()).via(id -> KV.of(id, false))))
+            .apply(what + "BothSides", Flatten.pCollections())
+            .apply(what + "ById", GroupByKey.create())
+            .apply(what + "NotReadInWindow", Filter.by(kv -> !anyTrue(kv.getValue())))
+            .apply(what + "Ids", Keys.create());
+    return batch("Batch" + what + "Candidates", notRead, LOOKUP_BATCH, BatchScorecards.DEFAULT_SHARDS)
+        .apply("Keep" + what + "sGoneFromPostgres", ParDo.of(new GoneFromPostgresFn(postgres, existingSql)));
   }
 
   private static org.apache.beam.sdk.values.TypeDescriptor<KV<String, Boolean>> kvs() {
@@ -103,20 +146,35 @@ public class CleanUpClickHouse extends PTransform<PCollection<String>, PCollecti
         .apply(name + "Values", Values.create());
   }
 
-  /** The process scorecards ClickHouse holds with an update_time in the window. */
-  static class ListWindowIdsFn extends DoFn<ReindexWindow, String> {
+  /** Runs a query listing ids and emits them. */
+  static class ListIdsFn extends DoFn<String, String> {
     private final ClickHouseSettings clickHouse;
 
-    ListWindowIdsFn(ClickHouseSettings clickHouse) {
+    ListIdsFn(ClickHouseSettings clickHouse) {
       this.clickHouse = clickHouse;
     }
 
     @ProcessElement
-    public void processElement(@Element ReindexWindow window, OutputReceiver<String> out) {
-      long[] seconds = window.clickHouseSeconds();
+    public void processElement(@Element String sql, OutputReceiver<String> out) {
+      for (List<String> row : new ClickHouseClient(clickHouse).rows(sql)) {
+        out.output(row.get(0));
+      }
+    }
+  }
+
+  /** The conversation scorecards ClickHouse holds for the given conversations. */
+  static class ScorecardsOfConversationsFn extends DoFn<Iterable<String>, String> {
+    private final ClickHouseSettings clickHouse;
+
+    ScorecardsOfConversationsFn(ClickHouseSettings clickHouse) {
+      this.clickHouse = clickHouse;
+    }
+
+    @ProcessElement
+    public void processElement(@Element Iterable<String> conversationIds, OutputReceiver<String> out) {
+      String in = StreamSupport.stream(conversationIds.spliterator(), false).map(ClickHouseClient::quote).collect(Collectors.joining(","));
       String sql = "SELECT DISTINCT scorecard_id FROM " + clickHouse.qualified(ClickHouseTable.SCORECARDS)
-          + " WHERE is_process_scorecard = 1 AND update_time >= toDateTime(" + seconds[0] + ")"
-          + " AND update_time < toDateTime(" + seconds[1] + ")";
+          + " WHERE is_process_scorecard = 0 AND conversation_id IN (" + in + ")";
       for (List<String> row : new ClickHouseClient(clickHouse).rows(sql)) {
         out.output(row.get(0));
       }
@@ -126,24 +184,19 @@ public class CleanUpClickHouse extends PTransform<PCollection<String>, PCollecti
   /** Keeps the ids that no longer exist in PostgreSQL at all (not merely moved out of the window). */
   static class GoneFromPostgresFn extends DoFn<Iterable<String>, String> {
     private final PostgresSettings postgres;
+    private final String existingSql;
     private final Counter orphansFound = ReindexMetrics.counter(ReindexMetrics.ORPHANS_FOUND);
-    private transient DataSource dataSource;
 
-    GoneFromPostgresFn(PostgresSettings postgres) {
+    GoneFromPostgresFn(PostgresSettings postgres, String existingSql) {
       this.postgres = postgres;
-    }
-
-    @Setup
-    public void setup() {
-      dataSource = JdbcIO.DataSourceProviderFromDataSourceConfiguration.of(postgres.dataSourceConfiguration()).apply(null);
+      this.existingSql = existingSql;
     }
 
     @ProcessElement
     public void processElement(@Element Iterable<String> candidates, OutputReceiver<String> out) throws Exception {
       List<String> ids = StreamSupport.stream(candidates.spliterator(), false).collect(Collectors.toList());
       Set<String> existing = new HashSet<>();
-      try (Connection connection = dataSource.getConnection();
-          PreparedStatement statement = connection.prepareStatement(PostgresQueries.EXISTING_SCORECARDS)) {
+      try (Connection connection = postgres.connect(); PreparedStatement statement = connection.prepareStatement(existingSql)) {
         Array array = connection.createArrayOf("text", ids.toArray(new String[0]));
         statement.setArray(1, array);
         try (ResultSet rs = statement.executeQuery()) {
@@ -161,17 +214,20 @@ public class CleanUpClickHouse extends PTransform<PCollection<String>, PCollecti
     }
   }
 
-  /** Deletes every row of the given scorecards from both tables; waits for its mutations at the end of the bundle. */
+  /** Deletes every row of the given scorecards (or conversations); waits for its mutations at the end of the bundle. */
   static class DeleteFn extends DoFn<Iterable<String>, Integer> {
     private final ClickHouseSettings clickHouse;
+    private final boolean conversations;
     private final Counter scorecardRowsDeleted = ReindexMetrics.counter(ReindexMetrics.SCORECARDS_DELETED);
     private final Counter scoreRowsDeleted = ReindexMetrics.counter(ReindexMetrics.SCORES_DELETED);
+    private final Counter conversationRowsDeleted = ReindexMetrics.counter(ReindexMetrics.CONVERSATIONS_DELETED);
     private final Counter mutations = ReindexMetrics.counter(ReindexMetrics.MUTATIONS);
     private transient ClickHouseClient client;
     private transient boolean submitted;
 
-    DeleteFn(ClickHouseSettings clickHouse) {
+    DeleteFn(ClickHouseSettings clickHouse, boolean conversations) {
       this.clickHouse = clickHouse;
+      this.conversations = conversations;
     }
 
     @Setup
@@ -187,11 +243,20 @@ public class CleanUpClickHouse extends PTransform<PCollection<String>, PCollecti
     @ProcessElement
     public void processElement(@Element Iterable<String> ids, OutputReceiver<Integer> out) {
       List<String> group = StreamSupport.stream(ids.spliterator(), false).collect(Collectors.toList());
-      ClickHouseDeletes.Deleted deleted = ClickHouseDeletes.submit(client, group);
-      scorecardRowsDeleted.inc(deleted.scorecardRows());
-      scoreRowsDeleted.inc(deleted.scoreRows());
-      mutations.inc(deleted.mutations());
-      submitted |= deleted.mutations() > 0;
+      if (conversations) {
+        long rows = ClickHouseDeletes.submitConversations(client, group);
+        conversationRowsDeleted.inc(rows);
+        if (rows > 0) {
+          mutations.inc();
+          submitted = true;
+        }
+      } else {
+        ClickHouseDeletes.Deleted deleted = ClickHouseDeletes.submit(client, group);
+        scorecardRowsDeleted.inc(deleted.scorecardRows());
+        scoreRowsDeleted.inc(deleted.scoreRows());
+        mutations.inc(deleted.mutations());
+        submitted |= deleted.mutations() > 0;
+      }
       out.output(group.size());
     }
 
@@ -202,4 +267,5 @@ public class CleanUpClickHouse extends PTransform<PCollection<String>, PCollecti
       }
     }
   }
+
 }

@@ -50,6 +50,23 @@ public final class ClickHouseDeletes {
     return total;
   }
 
+  /** Submits the mutations deleting every {@code conversations} row of these conversations; returns the rows found. */
+  public static long submitConversations(ClickHouseClient client, Collection<String> conversationIds) {
+    long rows = 0;
+    List<String> ids = new ArrayList<>(conversationIds);
+    for (int from = 0; from < ids.size(); from += MAX_IDS_PER_MUTATION) {
+      String condition = "conversation_id IN (" + String.join(",",
+          ids.subList(from, Math.min(ids.size(), from + MAX_IDS_PER_MUTATION)).stream().map(ClickHouseClient::quote).toList()) + ")";
+      String qualified = client.settings().qualified(ClickHouseTable.CONVERSATIONS);
+      long found = client.count("SELECT count() FROM " + qualified + " WHERE " + condition);
+      if (found > 0) {
+        client.execute("ALTER TABLE " + qualified + " DELETE WHERE " + condition);
+      }
+      rows += found;
+    }
+    return rows;
+  }
+
   private static Deleted submitGroup(ClickHouseClient client, List<String> quotedIds) {
     String condition = "scorecard_id IN (" + String.join(",", quotedIds) + ")";
     long[] rows = new long[2];
@@ -70,8 +87,8 @@ public final class ClickHouseDeletes {
   public static void waitForMutations(ClickHouseClient client, Duration timeout) throws InterruptedException {
     ClickHouseSettings settings = client.settings();
     String sql = "SELECT count() FROM system.mutations WHERE database = " + ClickHouseClient.quote(settings.database())
-        + " AND table IN (" + ClickHouseClient.quote(ClickHouseTable.SCORECARDS.tableName()) + ", "
-        + ClickHouseClient.quote(ClickHouseTable.SCORES.tableName()) + ") AND is_done = 0";
+        + " AND table IN (" + java.util.Arrays.stream(ClickHouseTable.values()).map(t -> ClickHouseClient.quote(t.tableName()))
+            .collect(java.util.stream.Collectors.joining(", ")) + ") AND is_done = 0";
     long deadline = System.nanoTime() + timeout.toNanos();
     long pause = 50;
     while (client.count(sql) > 0) {

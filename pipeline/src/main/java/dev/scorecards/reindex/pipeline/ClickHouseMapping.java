@@ -35,6 +35,22 @@ public final class ClickHouseMapping {
         .build();
   }
 
+  public static Row conversation(SourceConversation c) {
+    return Row.withSchema(ClickHouseTable.CONVERSATIONS.beamSchema())
+        .addValues(
+            text(c.customerId()),
+            text(c.profileId()),
+            text(c.conversationId()),
+            text(c.agentUserId()),
+            (short) c.channel(),
+            text(c.language()),
+            seconds(c.startedAt()),
+            secondsOrNull(c.endedAt()),
+            seconds(c.createdAt()),
+            seconds(c.updatedAt()))
+        .build();
+  }
+
   /** A score row; the scorecard columns it repeats come from its (already mapped) scorecard. */
   public static Row score(Row scorecard, SourceScore s) {
     if (!scorecard.getString("scorecard_id").equals(text(s.scorecardId()))) {

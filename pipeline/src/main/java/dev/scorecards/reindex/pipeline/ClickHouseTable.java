@@ -13,6 +13,19 @@ import org.apache.beam.sdk.schemas.Schema;
  * checks it against the contract file.
  */
 public enum ClickHouseTable {
+  CONVERSATIONS(
+      "conversations",
+      List.of(
+          col("customer_id", "String"),
+          col("profile_id", "String"),
+          col("conversation_id", "String"),
+          col("agent_user_id", "String"),
+          col("channel", "UInt8"),
+          col("language", "String"),
+          col("start_time", "DateTime"),
+          col("end_time", "Nullable(DateTime)"),
+          col("create_time", "DateTime"),
+          col("update_time", "DateTime"))),
   SCORECARDS(
       "scorecards",
       List.of(

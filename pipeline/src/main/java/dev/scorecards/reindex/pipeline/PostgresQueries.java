@@ -31,6 +31,42 @@ public final class PostgresQueries {
           + " WHERE r.type = " + ClickHouseMapping.PROCESS_TEMPLATE_TYPE
           + " AND s.updated_at >= ? AND s.updated_at < ?";
 
+  /** The conversations ({@code c}) of {@code app.chats} updated in {@code [?, ?)}. */
+  public static final String CONVERSATIONS_FROM = " FROM app.chats c WHERE c.updated_at >= ? AND c.updated_at < ?";
+
+  private static final String CONVERSATION_SCORECARDS =
+      " FROM director.scorecards s"
+          + " JOIN director.scorecard_template_revisions r"
+          + " ON r.template_id = s.template_id AND r.revision = s.template_revision"
+          + " WHERE r.type = " + ClickHouseMapping.CONVERSATION_TEMPLATE_TYPE;
+
+  /** The conversation scorecards ({@code s}, {@code r}) attached to the conversations updated in {@code [?, ?)}. */
+  public static final String CONVERSATION_SCORECARDS_FROM =
+      CONVERSATION_SCORECARDS + " AND s.conversation_id IN (SELECT c.conversation_id" + CONVERSATIONS_FROM + ")";
+
+  /** The scores ({@code h}) of those conversation scorecards. */
+  public static final String CONVERSATION_SCORES_FROM =
+      " FROM director.historic_scorecard_scores h"
+          + " JOIN director.scorecards s ON s.scorecard_id = h.scorecard_id"
+          + " JOIN director.scorecard_template_revisions r"
+          + " ON r.template_id = s.template_id AND r.revision = s.template_revision"
+          + " WHERE r.type = " + ClickHouseMapping.CONVERSATION_TEMPLATE_TYPE
+          + " AND s.conversation_id IN (SELECT c.conversation_id" + CONVERSATIONS_FROM + ")";
+
+  /** Conversations in one range {@code [?, ?)}, read by {@link #conversation}. */
+  public static final String READ_CONVERSATIONS =
+      "SELECT c.conversation_id, c.customer_id, c.profile_id, c.agent_user_id, c.channel, c.language,"
+          + " c.started_at, c.ended_at, c.created_at, c.updated_at" + CONVERSATIONS_FROM;
+
+  /** The conversations among the given ids ({@code text[]}), read by {@link #conversation}: what a repair rewrites. */
+  public static final String READ_CONVERSATIONS_BY_IDS =
+      "SELECT c.conversation_id, c.customer_id, c.profile_id, c.agent_user_id, c.channel, c.language,"
+          + " c.started_at, c.ended_at, c.created_at, c.updated_at FROM app.chats c WHERE c.conversation_id = ANY(?)";
+
+  /** The ids and versions of the conversations in {@code [?, ?)}, for accounting. */
+  public static final String CONVERSATION_KEYS =
+      "SELECT c.conversation_id, floor(extract(epoch FROM c.updated_at))::bigint" + CONVERSATIONS_FROM;
+
   /** The columns {@link #scorecard} reads, in its order. */
   private static final String SCORECARD_COLUMNS =
       "SELECT s.scorecard_id, s.customer_id, s.profile_id, s.template_id, s.template_revision, r.type,"
@@ -43,8 +79,22 @@ public final class PostgresQueries {
   /** Process scorecards in one range {@code [?, ?)} of the window, read by {@link #scorecard}. */
   public static final String READ_PROCESS_SCORECARDS = SCORECARD_COLUMNS + PROCESS_SCORECARDS_FROM;
 
-  /** The process scorecards among the given ids ({@code text[]}), read by {@link #scorecard}: what a repair rewrites. */
-  public static final String READ_PROCESS_SCORECARDS_BY_IDS = SCORECARD_COLUMNS + PROCESS_SCORECARDS + " AND s.scorecard_id = ANY(?)";
+  /** Conversation scorecards of the conversations in one range {@code [?, ?)}, read by {@link #scorecard}. */
+  public static final String READ_CONVERSATION_SCORECARDS = SCORECARD_COLUMNS + CONVERSATION_SCORECARDS_FROM;
+
+  public static final String COUNT_CONVERSATION_SCORECARDS = "SELECT count(*)" + CONVERSATION_SCORECARDS_FROM;
+
+  public static final String CONVERSATION_SCORECARD_KEYS =
+      "SELECT s.scorecard_id, floor(extract(epoch FROM s.updated_at))::bigint" + CONVERSATION_SCORECARDS_FROM;
+
+  public static final String CONVERSATION_SCORE_KEYS =
+      "SELECT h.scorecard_id, h.criterion_id, floor(extract(epoch FROM h.updated_at))::bigint" + CONVERSATION_SCORES_FROM;
+
+  /** The scorecards (of either type) among the given ids ({@code text[]}), read by {@link #scorecard}: what a repair rewrites. */
+  public static final String READ_SCORECARDS_BY_IDS =
+      SCORECARD_COLUMNS
+          + " FROM director.scorecards s JOIN director.scorecard_template_revisions r"
+          + " ON r.template_id = s.template_id AND r.revision = s.template_revision WHERE s.scorecard_id = ANY(?)";
 
   /** The ids and versions of the process scorecards in {@code [?, ?)}, for accounting. */
   public static final String PROCESS_SCORECARD_KEYS =
@@ -59,6 +109,10 @@ public final class PostgresQueries {
       "SELECT scorecard_id, criterion_id, numeric_value, not_applicable, ai_scored, comment,"
           + " created_at, updated_at"
           + " FROM director.historic_scorecard_scores WHERE scorecard_id = ANY(?)";
+
+  /** Which of the given conversation ids ({@code text[]}) still exist. */
+  public static final String EXISTING_CONVERSATIONS =
+      "SELECT conversation_id FROM app.chats WHERE conversation_id = ANY(?)";
 
   /** Which of the given scorecard ids ({@code text[]}) still exist. */
   public static final String EXISTING_SCORECARDS =
@@ -80,6 +134,20 @@ public final class PostgresQueries {
         instant(rs, 12),
         instant(rs, 13),
         instant(rs, 14));
+  }
+
+  public static SourceConversation conversation(ResultSet rs) throws SQLException {
+    return new SourceConversation(
+        rs.getString(1),
+        rs.getString(2),
+        rs.getString(3),
+        rs.getString(4),
+        rs.getInt(5),
+        rs.getString(6),
+        instant(rs, 7),
+        instant(rs, 8),
+        instant(rs, 9),
+        instant(rs, 10));
   }
 
   public static SourceScore score(ResultSet rs) throws SQLException {

@@ -7,6 +7,7 @@ import java.io.Serializable;
  * Change a value with a {@code withX} method, which returns a new config.
  */
 public record ReindexConfig(
+    Mode mode,
     ReindexWindow window,
     int batchSize,
     boolean cleanUpBeforeWrite,
@@ -23,8 +24,8 @@ public record ReindexConfig(
   public static final int MAX_BATCH_SIZE = 10_000;
 
   public ReindexConfig {
-    if (window == null || postgres == null || clickHouse == null) {
-      throw new IllegalArgumentException("a window, PostgreSQL and ClickHouse are required");
+    if (mode == null || window == null || postgres == null || clickHouse == null) {
+      throw new IllegalArgumentException("a mode, a window, PostgreSQL and ClickHouse are required");
     }
     if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
       throw new IllegalArgumentException(
@@ -36,36 +37,40 @@ public record ReindexConfig(
   }
 
   /** The defaults for everything but where the data is and which window. */
-  public static ReindexConfig of(ReindexWindow window, PostgresSettings postgres, ClickHouseSettings clickHouse) {
-    return new ReindexConfig(window, DEFAULT_BATCH_SIZE, false, postgres, clickHouse, 50_000, 64, 100_000, ClickHouseDeletes.MAX_IDS_PER_MUTATION, 10_000);
+  public static ReindexConfig of(Mode mode, ReindexWindow window, PostgresSettings postgres, ClickHouseSettings clickHouse) {
+    return new ReindexConfig(mode, window, DEFAULT_BATCH_SIZE, false, postgres, clickHouse, 50_000, 64, 100_000, ClickHouseDeletes.MAX_IDS_PER_MUTATION, 10_000);
+  }
+
+  public ReindexConfig withMode(Mode m) {
+    return new ReindexConfig(m, window, batchSize, cleanUpBeforeWrite, postgres, clickHouse, rowsPerPartition, maxPartitions, insertBlockSize, deleteBatchSize, fetchSize);
   }
 
   public ReindexConfig withWindow(ReindexWindow w) {
-    return new ReindexConfig(w, batchSize, cleanUpBeforeWrite, postgres, clickHouse, rowsPerPartition, maxPartitions, insertBlockSize, deleteBatchSize, fetchSize);
+    return new ReindexConfig(mode, w, batchSize, cleanUpBeforeWrite, postgres, clickHouse, rowsPerPartition, maxPartitions, insertBlockSize, deleteBatchSize, fetchSize);
   }
 
   public ReindexConfig withBatchSize(int n) {
-    return new ReindexConfig(window, n, cleanUpBeforeWrite, postgres, clickHouse, rowsPerPartition, maxPartitions, insertBlockSize, deleteBatchSize, fetchSize);
+    return new ReindexConfig(mode, window, n, cleanUpBeforeWrite, postgres, clickHouse, rowsPerPartition, maxPartitions, insertBlockSize, deleteBatchSize, fetchSize);
   }
 
   public ReindexConfig withCleanUpBeforeWrite(boolean on) {
-    return new ReindexConfig(window, batchSize, on, postgres, clickHouse, rowsPerPartition, maxPartitions, insertBlockSize, deleteBatchSize, fetchSize);
+    return new ReindexConfig(mode, window, batchSize, on, postgres, clickHouse, rowsPerPartition, maxPartitions, insertBlockSize, deleteBatchSize, fetchSize);
   }
 
   public ReindexConfig withPartitioning(long rowsPerPartition, int maxPartitions) {
-    return new ReindexConfig(window, batchSize, cleanUpBeforeWrite, postgres, clickHouse, rowsPerPartition, maxPartitions, insertBlockSize, deleteBatchSize, fetchSize);
+    return new ReindexConfig(mode, window, batchSize, cleanUpBeforeWrite, postgres, clickHouse, rowsPerPartition, maxPartitions, insertBlockSize, deleteBatchSize, fetchSize);
   }
 
   public ReindexConfig withInsertBlockSize(int n) {
-    return new ReindexConfig(window, batchSize, cleanUpBeforeWrite, postgres, clickHouse, rowsPerPartition, maxPartitions, n, deleteBatchSize, fetchSize);
+    return new ReindexConfig(mode, window, batchSize, cleanUpBeforeWrite, postgres, clickHouse, rowsPerPartition, maxPartitions, n, deleteBatchSize, fetchSize);
   }
 
   public ReindexConfig withDeleteBatchSize(int n) {
-    return new ReindexConfig(window, batchSize, cleanUpBeforeWrite, postgres, clickHouse, rowsPerPartition, maxPartitions, insertBlockSize, n, fetchSize);
+    return new ReindexConfig(mode, window, batchSize, cleanUpBeforeWrite, postgres, clickHouse, rowsPerPartition, maxPartitions, insertBlockSize, n, fetchSize);
   }
 
   @Override
   public String toString() {
-    return "ReindexConfig{window=" + window + ", batchSize=" + batchSize + ", cleanUp=" + cleanUpBeforeWrite + ", " + postgres + ", " + clickHouse + "}";
+    return "ReindexConfig{mode=" + mode + ", window=" + window + ", batchSize=" + batchSize + ", cleanUp=" + cleanUpBeforeWrite + ", " + postgres + ", " + clickHouse + "}";
   }
 }

@@ -34,6 +34,9 @@ public final class ReindexJob {
   public record Summary(
       long counted,
       int partitions,
+      long conversationsRead,
+      long conversationsWritten,
+      long conversationRowsDeleted,
       long scorecardsRead,
       long scoresRead,
       long scorecardsWritten,
@@ -46,15 +49,17 @@ public final class ReindexJob {
       double seconds) {
 
     public String describe() {
-      double rows = scorecardsWritten + scoresWritten;
+      double rows = conversationsWritten + scorecardsWritten + scoresWritten;
       return String.format(
-          "scorecards: %,d read, %,d written, %,d in ClickHouse%n"
+          "conversations: %,d read, %,d written, %,d in ClickHouse%n"
+              + "scorecards: %,d read, %,d written, %,d in ClickHouse%n"
               + "scores:     %,d read, %,d written, %,d in ClickHouse%n"
-              + "deleted:    %,d scorecard rows, %,d score rows (%,d orphan scorecards; %,d mutations)%n"
+              + "deleted:    %,d conversation rows, %,d scorecard rows, %,d score rows (%,d orphans; %,d mutations)%n"
               + "time:       %.1f s, %,.0f rows/s (%,.0f scorecards/s), %d partitions",
+          conversationsRead, conversationsWritten, received.conversationsInClickHouse(),
           scorecardsRead, scorecardsWritten, received.scorecardsInClickHouse(),
           scoresRead, scoresWritten, received.scoresInClickHouse(),
-          scorecardRowsDeleted, scoreRowsDeleted, orphansDeleted, mutations,
+          conversationRowsDeleted, scorecardRowsDeleted, scoreRowsDeleted, orphansDeleted, mutations,
           seconds, seconds > 0 ? rows / seconds : 0, seconds > 0 ? scorecardsWritten / seconds : 0, partitions);
     }
   }
@@ -97,10 +102,13 @@ public final class ReindexJob {
 
     MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder()
         .addNameFilter(MetricNameFilter.inNamespace(ReindexMetrics.NAMESPACE)).build());
-    WriteAccounting.Received received = new WriteAccounting(config.postgres(), clickHouse).check(config.window());
+    WriteAccounting.Received received = new WriteAccounting(config.postgres(), clickHouse).check(config.window(), config.mode().flows());
     Summary summary = new Summary(
         counted,
         plan.ranges().size(),
+        counter(metrics, ReindexMetrics.CONVERSATIONS_READ, true),
+        counter(metrics, ReindexMetrics.CONVERSATIONS_WRITTEN, true),
+        counter(metrics, ReindexMetrics.CONVERSATIONS_DELETED, true),
         counter(metrics, ReindexMetrics.SCORECARDS_READ, true),
         counter(metrics, ReindexMetrics.SCORES_READ, true),
         counter(metrics, ReindexMetrics.SCORECARDS_WRITTEN, true),
@@ -121,6 +129,16 @@ public final class ReindexJob {
   /** Null when every count agrees, else one sentence naming the first disagreement. */
   static String disagreement(Summary s) {
     WriteAccounting.Received r = s.received();
+    if (s.conversationsWritten() != s.conversationsRead()) {
+      return "conversations written (" + s.conversationsWritten() + ") differ from conversations read (" + s.conversationsRead() + ")";
+    }
+    if (r.conversationsInPostgres() != s.conversationsRead()) {
+      return "PostgreSQL changed during the run: the window now has " + r.conversationsInPostgres() + " conversations, the run read "
+          + s.conversationsRead() + "; run it again";
+    }
+    if (r.conversationsInClickHouse() != s.conversationsWritten()) {
+      return "ClickHouse holds " + r.conversationsInClickHouse() + " of the " + s.conversationsWritten() + " conversations written";
+    }
     if (s.scorecardsWritten() != s.scorecardsRead()) {
       return "scorecards written (" + s.scorecardsWritten() + ") differ from scorecards read (" + s.scorecardsRead() + ")";
     }
@@ -140,16 +158,22 @@ public final class ReindexJob {
     return null;
   }
 
+  /** The scorecards of the window over every flow of the mode: the progress total and the partition plan's count. */
   static long countInPostgres(ReindexConfig config) throws SQLException {
-    try (Connection connection = config.postgres().connect();
-        PreparedStatement statement = connection.prepareStatement(PostgresQueries.COUNT_PROCESS_SCORECARDS)) {
-      statement.setObject(1, ReindexWindow.toOffsetDateTime(config.window().startMicros()));
-      statement.setObject(2, ReindexWindow.toOffsetDateTime(config.window().endMicros()));
-      try (ResultSet rs = statement.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
+    long total = 0;
+    try (Connection connection = config.postgres().connect()) {
+      for (Flow flow : config.mode().flows()) {
+        try (PreparedStatement statement = connection.prepareStatement(flow.countScorecards)) {
+          statement.setObject(1, ReindexWindow.toOffsetDateTime(config.window().startMicros()));
+          statement.setObject(2, ReindexWindow.toOffsetDateTime(config.window().endMicros()));
+          try (ResultSet rs = statement.executeQuery()) {
+            rs.next();
+            total += rs.getLong(1);
+          }
+        }
       }
     }
+    return total;
   }
 
   private static long counter(MetricQueryResults metrics, String name, boolean committed) {

@@ -6,6 +6,9 @@ import org.apache.beam.sdk.metrics.Metrics;
 /** The counters every run keeps; the launcher reads them back by these names. */
 public final class ReindexMetrics {
   public static final String NAMESPACE = "reindex";
+  public static final String CONVERSATIONS_READ = "conversationsRead";
+  public static final String CONVERSATIONS_WRITTEN = "conversationsWritten";
+  public static final String CONVERSATIONS_DELETED = "conversationRowsDeleted";
   public static final String SCORECARDS_READ = "scorecardsRead";
   public static final String SCORES_READ = "scoresRead";
   public static final String BATCHES_JOINED = "batchesJoined";
@@ -24,6 +27,13 @@ public final class ReindexMetrics {
 
   /** The counter of rows handed to the writer of a table. */
   public static String writtenCounterOf(ClickHouseTable table) {
-    return table == ClickHouseTable.SCORECARDS ? SCORECARDS_WRITTEN : SCORES_WRITTEN;
+    switch (table) {
+      case CONVERSATIONS:
+        return CONVERSATIONS_WRITTEN;
+      case SCORECARDS:
+        return SCORECARDS_WRITTEN;
+      default:
+        return SCORES_WRITTEN;
+    }
   }
 }

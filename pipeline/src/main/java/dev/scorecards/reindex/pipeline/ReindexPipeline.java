@@ -1,41 +1,63 @@
 package dev.scorecards.reindex.pipeline;
 
+import java.util.List;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
-/** The process-scorecard reindex as a Beam pipeline: read, batch, join, clean up, write. */
+/**
+ * The reindex as a Beam pipeline: read (per flow of the mode), batch, join, clean up, write.
+ * The conversation and process flows differ only in what they read; in mode {@code all} both
+ * reads feed the same batching, join and writes.
+ */
 public final class ReindexPipeline {
   private ReindexPipeline() {}
 
   public static Pipeline build(ReindexConfig config, PartitionPlan plan, String clickHouseVersion, PipelineOptions options) {
     Pipeline pipeline = Pipeline.create(options);
-
-    PCollection<Row> scorecards =
-        pipeline.apply("ReadProcessScorecards", new ReadProcessScorecards(plan.ranges(), config.postgres(), config.fetchSize()));
-    joinCleanUpAndWrite(scorecards, config, clickHouseVersion);
+    PCollectionList<Row> reads = PCollectionList.empty(pipeline);
+    for (Flow flow : config.mode().flows()) {
+      reads = reads.and(pipeline.apply("Read" + stepName(flow) + "Scorecards",
+          ReadWindowRows.scorecards(flow, plan.ranges(), config.postgres(), config.fetchSize())));
+    }
+    PCollection<Row> scorecards = reads.apply("AllScorecards", Flatten.pCollections()).setRowSchema(ClickHouseTable.SCORECARDS.beamSchema());
+    PCollection<Row> conversations = config.mode().flows().contains(Flow.CONVERSATION)
+        ? pipeline.apply("ReadConversations", ReadWindowRows.conversations(plan.ranges(), config.postgres(), config.fetchSize()))
+        : null;
+    joinCleanUpAndWrite(scorecards, conversations, config, clickHouseVersion);
     return pipeline;
   }
 
   /**
-   * The repair's pipeline: the same batching, join, clean-up and writes for the process
-   * scorecards among {@code ids} (a verification's differences) instead of a window's.
-   * The clean-up deletes every ClickHouse row of those ids; ids PostgreSQL no longer has as
-   * process scorecards are deleted by the caller ({@link ClickHouseDeletes}).
+   * The repair's pipeline: the same batching, join and writes for the scorecards and
+   * conversations among the given ids (a verification's differences) instead of a window's.
+   * The caller deletes their ClickHouse rows first ({@link ClickHouseDeletes}).
    */
-  public static Pipeline buildForIds(ReindexConfig config, java.util.List<String> ids, String clickHouseVersion, PipelineOptions options) {
+  public static Pipeline buildForIds(
+      ReindexConfig config, List<String> scorecardIds, List<String> conversationIds, String clickHouseVersion, PipelineOptions options) {
     Pipeline pipeline = Pipeline.create(options);
-    PCollection<Row> scorecards = pipeline.apply("ReadProcessScorecardsByIds", new ReadProcessScorecardsByIds(ids, config.postgres()));
-    joinCleanUpAndWrite(scorecards, config, clickHouseVersion);
+    PCollection<Row> scorecards = pipeline.apply("ReadScorecardsByIds", ReadByIds.scorecards(scorecardIds, config.postgres()));
+    PCollection<Row> conversations = conversationIds.isEmpty()
+        ? null
+        : pipeline.apply("ReadConversationsByIds", ReadByIds.conversations(conversationIds, config.postgres()));
+    joinCleanUpAndWrite(scorecards, conversations, config.withCleanUpBeforeWrite(false), clickHouseVersion);
     return pipeline;
   }
 
-  private static void joinCleanUpAndWrite(PCollection<Row> scorecards, ReindexConfig config, String clickHouseVersion) {
+  private static String stepName(Flow flow) {
+    return flow == Flow.PROCESS ? "Process" : "Conversation";
+  }
+
+  private static void joinCleanUpAndWrite(PCollection<Row> scorecards, PCollection<Row> conversations, ReindexConfig config, String version) {
     PCollectionTuple joined =
         scorecards
             .apply("BatchScorecards", new BatchScorecards(config.batchSize(), BatchScorecards.DEFAULT_SHARDS))
@@ -44,17 +66,26 @@ public final class ReindexPipeline {
     PCollection<Row> scoreRows = joined.get(JoinScores.SCORES);
 
     if (config.cleanUpBeforeWrite()) {
+      PCollection<String> conversationIds = conversations == null
+          ? scorecards.getPipeline().apply("NoConversations", Create.empty(StringUtf8Coder.of()))
+          : conversations.apply("ConversationIds", MapElements.into(TypeDescriptors.strings()).via((Row r) -> r.getString("conversation_id")));
       PCollection<Integer> deletesDone =
-          scorecards
-              .apply("ScorecardIds", MapElements.into(TypeDescriptors.strings()).via((Row r) -> r.getString("scorecard_id")))
-              .apply("CleanUpClickHouse", new CleanUpClickHouse(config.window(), config.postgres(), config.clickHouse(), config.deleteBatchSize()));
+          PCollectionTuple.of(CleanUpClickHouse.SCORECARD_IDS,
+                  scorecards.apply("ScorecardIds", MapElements.into(TypeDescriptors.strings()).via((Row r) -> r.getString("scorecard_id"))))
+              .and(CleanUpClickHouse.CONVERSATION_IDS, conversationIds)
+              .apply("CleanUpClickHouse", new CleanUpClickHouse(config.window(), config.mode().flows(), config.postgres(), config.clickHouse(),
+                  config.deleteBatchSize()));
       scorecardRows = scorecardRows.apply("ScorecardsAfterCleanUp", Wait.on(deletesDone)).setRowSchema(ClickHouseTable.SCORECARDS.beamSchema());
       scoreRows = scoreRows.apply("ScoresAfterCleanUp", Wait.on(deletesDone)).setRowSchema(ClickHouseTable.SCORES.beamSchema());
+      if (conversations != null) {
+        conversations = conversations.apply("ConversationsAfterCleanUp", Wait.on(deletesDone)).setRowSchema(ClickHouseTable.CONVERSATIONS.beamSchema());
+      }
     }
 
-    scorecardRows.apply(
-        "WriteScorecards", new WriteToClickHouse(ClickHouseTable.SCORECARDS, config.clickHouse(), clickHouseVersion, config.insertBlockSize()));
-    scoreRows.apply(
-        "WriteScores", new WriteToClickHouse(ClickHouseTable.SCORES, config.clickHouse(), clickHouseVersion, config.insertBlockSize()));
+    if (conversations != null) {
+      conversations.apply("WriteConversations", new WriteToClickHouse(ClickHouseTable.CONVERSATIONS, config.clickHouse(), version, config.insertBlockSize()));
+    }
+    scorecardRows.apply("WriteScorecards", new WriteToClickHouse(ClickHouseTable.SCORECARDS, config.clickHouse(), version, config.insertBlockSize()));
+    scoreRows.apply("WriteScores", new WriteToClickHouse(ClickHouseTable.SCORES, config.clickHouse(), version, config.insertBlockSize()));
   }
 }

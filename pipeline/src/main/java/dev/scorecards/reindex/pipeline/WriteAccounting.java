@@ -24,17 +24,32 @@ public final class WriteAccounting {
   }
 
   /** How many rows PostgreSQL has in the window, and how many of those ClickHouse holds. */
-  public record Received(long scorecardsInPostgres, long scorecardsInClickHouse, long scoresInPostgres, long scoresInClickHouse) {}
+  public record Received(
+      long conversationsInPostgres, long conversationsInClickHouse,
+      long scorecardsInPostgres, long scorecardsInClickHouse,
+      long scoresInPostgres, long scoresInClickHouse) {}
 
-  public Received check(ReindexWindow window) throws SQLException {
+  public Received check(ReindexWindow window, java.util.Set<Flow> flows) throws SQLException {
     ClickHouseSettings s = clickHouse.settings();
-    long[] scorecards = matchKeys(window, PostgresQueries.PROCESS_SCORECARD_KEYS, 1, "id String, t UInt32",
-        "SELECT uniqExact(scorecard_id) FROM " + s.qualified(ClickHouseTable.SCORECARDS)
-            + " WHERE (scorecard_id, toUInt32(update_time)) IN (SELECT id, t FROM keys)");
-    long[] scores = matchKeys(window, PostgresQueries.PROCESS_SCORE_KEYS, 2, "id String, c String, t UInt32",
-        "SELECT uniqExact(scorecard_id, criterion_id) FROM " + s.qualified(ClickHouseTable.SCORES)
-            + " WHERE (scorecard_id, criterion_id, toUInt32(update_time)) IN (SELECT id, c, t FROM keys)");
-    return new Received(scorecards[0], scorecards[1], scores[0], scores[1]);
+    long[] conversations = {0, 0};
+    long[] scorecards = {0, 0};
+    long[] scores = {0, 0};
+    if (flows.contains(Flow.CONVERSATION)) {
+      conversations = matchKeys(window, PostgresQueries.CONVERSATION_KEYS, 1, "id String, t UInt32",
+          "SELECT uniqExact(conversation_id) FROM " + s.qualified(ClickHouseTable.CONVERSATIONS)
+              + " WHERE (conversation_id, toUInt32(update_time)) IN (SELECT id, t FROM keys)");
+    }
+    for (Flow flow : flows) {
+      long[] sc = matchKeys(window, flow.scorecardKeys, 1, "id String, t UInt32",
+          "SELECT uniqExact(scorecard_id) FROM " + s.qualified(ClickHouseTable.SCORECARDS)
+              + " WHERE (scorecard_id, toUInt32(update_time)) IN (SELECT id, t FROM keys)");
+      long[] sr = matchKeys(window, flow.scoreKeys, 2, "id String, c String, t UInt32",
+          "SELECT uniqExact(scorecard_id, criterion_id) FROM " + s.qualified(ClickHouseTable.SCORES)
+              + " WHERE (scorecard_id, criterion_id, toUInt32(update_time)) IN (SELECT id, c, t FROM keys)");
+      scorecards = new long[] {scorecards[0] + sc[0], scorecards[1] + sc[1]};
+      scores = new long[] {scores[0] + sr[0], scores[1] + sr[1]};
+    }
+    return new Received(conversations[0], conversations[1], scorecards[0], scorecards[1], scores[0], scores[1]);
   }
 
   private long[] matchKeys(ReindexWindow window, String keysSql, int textColumns, String structure, String countSql)

@@ -1,5 +1,6 @@
 package dev.scorecards.reindex.runners;
 
+import dev.scorecards.reindex.pipeline.Mode;
 import dev.scorecards.reindex.pipeline.ReindexConfig;
 import dev.scorecards.reindex.pipeline.ReindexWindow;
 import dev.scorecards.reindex.proto.ReindexProcessScorecardsInput;
@@ -22,9 +23,6 @@ import java.util.regex.Pattern;
  */
 public record ReindexSettings(
     Mode mode, ReindexWindow window, int batchSize, boolean cleanUpBeforeWrite, int maxAttempts, Duration heartbeatTimeout) {
-
-  /** Which scorecards a run reindexes. */
-  public enum Mode { conversation, process, all }
 
   /** One setting: its environment variable, its flag and its default (as text; null when computed). */
   public enum Setting {

@@ -1,5 +1,6 @@
 package dev.scorecards.reindex.runners;
 
+import dev.scorecards.reindex.pipeline.Mode;
 import dev.scorecards.reindex.pipeline.ReindexConfig;
 import dev.scorecards.reindex.pipeline.ReindexJob;
 import java.io.PrintStream;
@@ -57,19 +58,11 @@ public class RunCommand implements Callable<Integer> {
 
   /** Validates every flag into one immutable configuration, before anything touches a database. */
   ReindexConfig config(ReindexSettings effective) {
-    requireProcessMode(effective.mode());
-    return ReindexConfig.of(effective.window(), connections.postgres(), connections.clickHouse())
+    return ReindexConfig.of(effective.mode(), effective.window(), connections.postgres(), connections.clickHouse())
         .withBatchSize(effective.batchSize())
         .withCleanUpBeforeWrite(effective.cleanUpBeforeWrite())
         .withInsertBlockSize(insertBlockSize)
         .withPartitioning(rowsPerPartition, maxPartitions);
-  }
-
-  /** Refuses the modes not built yet. */
-  static void requireProcessMode(ReindexSettings.Mode mode) {
-    if (mode != ReindexSettings.Mode.process) {
-      throw new IllegalArgumentException("the mode '" + mode + "' is not available yet: only process is (pass --mode process)");
-    }
   }
 
   public static DirectOptions directOptions() {
@@ -80,7 +73,7 @@ public class RunCommand implements Callable<Integer> {
     // pipeline, a several-fold slowdown when running one.
     options.setEnforceImmutability(false);
     options.setEnforceEncodability(false);
-    options.setJobName("reindex-process-scorecards");
+    options.setJobName("reindex");
     return options;
   }
 

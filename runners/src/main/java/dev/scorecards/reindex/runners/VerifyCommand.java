@@ -29,22 +29,21 @@ public class VerifyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ReindexSettings effective = settings.resolve();
-    RunCommand.requireProcessMode(effective.mode());
-    ReindexConfig config = ReindexConfig.of(effective.window(), connections.postgres(), connections.clickHouse());
+    ReindexConfig config = ReindexConfig.of(effective.mode(), effective.window(), connections.postgres(), connections.clickHouse());
     return verify(config, report, repair);
   }
 
   /** Verifies (and repairs) a window; prints the report; returns the exit code. */
   static int verify(ReindexConfig config, Path reportFile, boolean repair) throws Exception {
     Verifier verifier = new Verifier(config.postgres(), config.clickHouse());
-    VerificationReport report = verifier.verify(config.window());
+    VerificationReport report = verifier.verify(config.window(), config.mode());
     System.out.print(report.describe());
     if (!report.equal() && repair) {
       String version = new ClickHouseClient(config.clickHouse()).execute("SELECT version()").trim();
       Repair.Outcome outcome = Repair.run(config, report, version, RunCommand.directOptions());
-      System.out.printf("repair: rewrote %,d scorecards (deleted %,d scorecard rows and %,d score rows first, %d mutations)%n",
-          outcome.scorecardsAffected(), outcome.deleted().scorecardRows(), outcome.deleted().scoreRows(), outcome.deleted().mutations());
-      report = verifier.verify(config.window());
+      System.out.printf("repair: rewrote %,d scorecards and %,d conversations (deleted %,d scorecard rows and %,d score rows first)%n",
+          outcome.scorecardsAffected(), outcome.conversationsAffected(), outcome.deleted().scorecardRows(), outcome.deleted().scoreRows());
+      report = verifier.verify(config.window(), config.mode());
       System.out.print(report.describe());
     }
     if (reportFile != null) {

@@ -11,6 +11,7 @@ import static dev.scorecards.reindex.runners.TestDatabases.scorecard;
 import static dev.scorecards.reindex.runners.TestDatabases.template;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.scorecards.reindex.pipeline.Mode;
 import dev.scorecards.reindex.pipeline.ClickHouseTable;
 import dev.scorecards.reindex.pipeline.ReindexConfig;
 import dev.scorecards.reindex.pipeline.ReindexJob;
@@ -42,7 +43,7 @@ class ProcessReindexEndToEndTest {
   }
 
   static ReindexConfig config() {
-    return ReindexConfig.of(WINDOW, TestDatabases.postgres(), TestDatabases.clickHouse());
+    return ReindexConfig.of(Mode.process, WINDOW, TestDatabases.postgres(), TestDatabases.clickHouse());
   }
 
   static ReindexJob.Summary run(ReindexConfig config) throws Exception {

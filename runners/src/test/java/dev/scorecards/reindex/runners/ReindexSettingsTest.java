@@ -3,6 +3,7 @@ package dev.scorecards.reindex.runners;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.scorecards.reindex.pipeline.Mode;
 import dev.scorecards.reindex.proto.ReindexProcessScorecardsInput;
 import dev.scorecards.reindex.proto.ReindexProcessScorecardsPayload;
 import java.time.Duration;
@@ -22,7 +23,7 @@ class ReindexSettingsTest {
   @Test
   void withNothingSetTheDefaultsOfTheOriginalJobApply() {
     ReindexSettings s = resolve(null, NO_FLAGS, Map.of());
-    assertThat(s.mode()).isEqualTo(ReindexSettings.Mode.conversation);
+    assertThat(s.mode()).isEqualTo(Mode.conversation);
     assertThat(s.window().end()).isEqualTo(NOW);
     assertThat(s.window().start()).isEqualTo(NOW.minus(Duration.ofHours(24)));
     assertThat(s.batchSize()).isEqualTo(50);
@@ -40,7 +41,7 @@ class ReindexSettingsTest {
     flags.put(ReindexSettings.Setting.MODE, "process");
 
     ReindexSettings fromEnvAndFlags = resolve(null, flags, env);
-    assertThat(fromEnvAndFlags.mode()).isEqualTo(ReindexSettings.Mode.process);
+    assertThat(fromEnvAndFlags.mode()).isEqualTo(Mode.process);
     assertThat(fromEnvAndFlags.batchSize()).isEqualTo(70);
     assertThat(fromEnvAndFlags.maxAttempts()).isEqualTo(3);
     assertThat(fromEnvAndFlags.window().start()).isEqualTo(Instant.parse("2026-06-01T00:00:00Z"));

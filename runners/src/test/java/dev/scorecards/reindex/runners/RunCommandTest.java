@@ -55,7 +55,6 @@ class RunCommandTest {
       "--mode|process|--start|2026-04-01T00:00:00Z|--end|2099-04-02T00:00:00Z|more than a minute in the future",
       "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --heartbeat-timeout 5 minutes|is not a positive duration",
       "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --max-attempts 0|attempts must be between 1 and 100",
-      "--mode|conversation|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z|the mode 'conversation' is not available yet",
   })
   void usageErrorsExitWith2AndWriteNothing(String f1, String v1, String f2, String v2, String f3, String v3, String message) {
     List<String> args = new ArrayList<>(List.of(f1, v1, f2, v2, f3));

@@ -124,6 +124,38 @@ final class TestDatabases {
     return "floor(extract(epoch FROM " + column + "))::bigint::text";
   }
 
+  static void chat(String id, Instant updatedAt) throws SQLException {
+    pg("INSERT INTO app.chats VALUES (?, 'cust-1', 'prof-1', NULL, 2, 'en', ?, NULL, ?, ?)",
+        id, updatedAt.minusSeconds(7200).plusNanos(500_000), updatedAt.minusSeconds(7200), updatedAt);
+  }
+
+  private static final String CONVERSATION_SCORECARDS_OF_WINDOW =
+      " FROM director.scorecards s JOIN director.scorecard_template_revisions r"
+          + " ON r.template_id = s.template_id AND r.revision = s.template_revision"
+          + " WHERE r.type = 1 AND s.conversation_id IN (SELECT conversation_id FROM app.chats WHERE updated_at >= ? AND updated_at < ?)";
+
+  static List<List<String>> expectedConversations(ReindexWindow w) throws SQLException {
+    return pgRows("SELECT customer_id, profile_id, conversation_id, coalesce(agent_user_id, ''), channel::text, coalesce(language, ''), "
+        + secs("started_at") + ", " + secs("ended_at") + ", " + secs("created_at") + ", " + secs("updated_at")
+        + " FROM app.chats WHERE updated_at >= ? AND updated_at < ?", w, -10);
+  }
+
+  /** The conversation scorecards of the window's conversations, and their scores, mapped in SQL. */
+  static List<List<String>> expectedConversationScorecards(ReindexWindow w) throws SQLException {
+    return pgRows("SELECT s.customer_id, s.profile_id, s.scorecard_id, s.template_id, s.template_revision::text, '0',"
+        + " coalesce(s.conversation_id, ''), coalesce(s.agent_user_id, ''), s.creator_user_id, coalesce(s.submitter_user_id, ''),"
+        + " s.score, " + secs("s.submitted_at") + ", " + secs("s.created_at") + ", " + secs("s.updated_at")
+        + CONVERSATION_SCORECARDS_OF_WINDOW, w, 10);
+  }
+
+  static List<List<String>> expectedConversationScores(ReindexWindow w) throws SQLException {
+    return pgRows("SELECT s.customer_id, s.profile_id, h.scorecard_id, h.criterion_id, '0', coalesce(s.conversation_id, ''),"
+        + " h.numeric_value, h.not_applicable::int::text, h.ai_scored::int::text, coalesce(h.comment, ''),"
+        + " " + secs("s.created_at") + ", " + secs("h.updated_at")
+        + " FROM director.historic_scorecard_scores h JOIN (SELECT s.*" + CONVERSATION_SCORECARDS_OF_WINDOW + ") s ON s.scorecard_id = h.scorecard_id",
+        w, 6);
+  }
+
   static List<List<String>> expectedScorecards(ReindexWindow w) throws SQLException {
     return pgRows("SELECT s.customer_id, s.profile_id, s.scorecard_id, s.template_id, s.template_revision::text, '1',"
         + " coalesce(s.conversation_id, ''), coalesce(s.agent_user_id, ''), s.creator_user_id, coalesce(s.submitter_user_id, ''),"
@@ -139,7 +171,8 @@ final class TestDatabases {
         w, 6);
   }
 
-  private static List<List<String>> pgRows(String sql, ReindexWindow w, int floatColumn) throws SQLException {
+  /** Rows of a query with the window as its two parameters; {@code floatColumn} (0-based, or negative for none) is made canonical. */
+  static List<List<String>> pgRows(String sql, ReindexWindow w, int floatColumn) throws SQLException {
     List<List<String>> rows = new ArrayList<>();
     try (Connection c = postgres().connect(); PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setObject(1, w.start().atOffset(ZoneOffset.UTC));

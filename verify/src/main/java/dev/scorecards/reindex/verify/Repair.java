@@ -2,6 +2,7 @@ package dev.scorecards.reindex.verify;
 
 import dev.scorecards.reindex.pipeline.ClickHouseClient;
 import dev.scorecards.reindex.pipeline.ClickHouseDeletes;
+import dev.scorecards.reindex.pipeline.ClickHouseTable;
 import dev.scorecards.reindex.pipeline.ReindexConfig;
 import dev.scorecards.reindex.pipeline.ReindexPipeline;
 import java.util.ArrayList;
@@ -12,21 +13,33 @@ import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
  * Repairs only what a verification found: every scorecard that is missing, different, extra,
- * or has a missing, different or extra score is deleted from ClickHouse (all its rows, then
- * waiting for the mutations), and those PostgreSQL still has as process scorecards are
- * written again through the reindex pipeline. Extra scorecards PostgreSQL no longer has stay
+ * or has a missing, different or extra score, and every such conversation, is deleted from
+ * ClickHouse (all its rows, then waiting for the mutations), and those PostgreSQL still has
+ * are written again through the reindex pipeline. Extra ones PostgreSQL no longer has stay
  * deleted.
  */
 public final class Repair {
   private Repair() {}
 
   /** What a repair did. */
-  public record Outcome(int scorecardsAffected, ClickHouseDeletes.Deleted deleted) {}
+  public record Outcome(int scorecardsAffected, int conversationsAffected, ClickHouseDeletes.Deleted deleted) {}
 
   /** The scorecard ids a report's differences touch. */
   static List<String> affectedScorecards(VerificationReport report) {
+    return affected(report, false);
+  }
+
+  /** The conversation ids a report's differences touch. */
+  static List<String> affectedConversations(VerificationReport report) {
+    return affected(report, true);
+  }
+
+  private static List<String> affected(VerificationReport report, boolean conversations) {
     TreeSet<String> ids = new TreeSet<>();
     for (VerificationReport.TableReport t : report.tables()) {
+      if (t.table().equals(ClickHouseTable.CONVERSATIONS.tableName()) != conversations) {
+        continue;
+      }
       t.missing().forEach(k -> ids.add(k.get(0)));
       t.extra().forEach(k -> ids.add(k.get(0)));
       t.different().forEach(d -> ids.add(d.key().get(0)));
@@ -37,17 +50,19 @@ public final class Repair {
   public static Outcome run(ReindexConfig config, VerificationReport report, String clickHouseVersion, PipelineOptions options)
       throws InterruptedException {
     List<String> ids = affectedScorecards(report);
-    if (ids.isEmpty()) {
-      return new Outcome(0, new ClickHouseDeletes.Deleted(0, 0, 0));
+    List<String> conversationIds = affectedConversations(report);
+    if (ids.isEmpty() && conversationIds.isEmpty()) {
+      return new Outcome(0, 0, new ClickHouseDeletes.Deleted(0, 0, 0));
     }
     ClickHouseClient clickHouse = new ClickHouseClient(config.clickHouse());
     ClickHouseDeletes.Deleted deleted = ClickHouseDeletes.submit(clickHouse, ids);
+    ClickHouseDeletes.submitConversations(clickHouse, conversationIds);
     ClickHouseDeletes.waitForMutations(clickHouse, ClickHouseDeletes.MUTATION_TIMEOUT);
-    PipelineResult result = ReindexPipeline.buildForIds(config.withCleanUpBeforeWrite(false), ids, clickHouseVersion, options).run();
+    PipelineResult result = ReindexPipeline.buildForIds(config, ids, conversationIds, clickHouseVersion, options).run();
     PipelineResult.State state = result.waitUntilFinish();
     if (state != PipelineResult.State.DONE) {
       throw new IllegalStateException("the repair pipeline ended " + state);
     }
-    return new Outcome(ids.size(), deleted);
+    return new Outcome(ids.size(), conversationIds.size(), deleted);
   }
 }

@@ -2,6 +2,9 @@ package dev.scorecards.reindex.verify;
 
 import dev.scorecards.reindex.pipeline.ClickHouseClient;
 import dev.scorecards.reindex.pipeline.ClickHouseSettings;
+import dev.scorecards.reindex.pipeline.Flow;
+import dev.scorecards.reindex.pipeline.Mode;
+import dev.scorecards.reindex.pipeline.PostgresQueries;
 import dev.scorecards.reindex.pipeline.PostgresSettings;
 import dev.scorecards.reindex.pipeline.ReindexWindow;
 import java.math.BigInteger;
@@ -63,69 +66,95 @@ public final class Verifier {
   /** One bucket's checksum: its row count and the sum of its row hashes modulo 2^64. */
   record Checksum(long count, long hash) {}
 
+  /** Verifies the process scorecards of a window. */
   public VerificationReport verify(ReindexWindow window) throws SQLException, InterruptedException {
+    return verify(window, Mode.process);
+  }
+
+  /** Verifies what a run of {@code mode} writes for a window: every flow, every table. */
+  public VerificationReport verify(ReindexWindow window, Mode mode) throws SQLException, InterruptedException {
     long began = System.nanoTime();
     ExecutorService pool = Executors.newFixedThreadPool(6);
     try {
-      Scope scope = new Scope(window, edgeIds(window));
-      Map<VerifiedTable, Accumulator> found = new LinkedHashMap<>();
-      // Duplicates are the rows ClickHouse holds without FINAL beyond those FINAL keeps (the checksums' counts).
-      Map<VerifiedTable, Future<Long>> physicalRows = new LinkedHashMap<>();
-      for (VerifiedTable t : VerifiedTable.values()) {
-        found.put(t, new Accumulator());
-        physicalRows.put(t, pool.submit(() -> clickHouse.count("SELECT count()" + scope.clickHouseFrom(t).replaceFirst(" FINAL WHERE", " WHERE"))));
-      }
-
-      List<String> prefixes = List.of("");
-      int length = FIRST_PREFIX;
-      boolean top = true;
-      while (!prefixes.isEmpty()) {
-        Map<VerifiedTable, Map<String, Checksum>[]> level = checksums(pool, scope, prefixes, length);
-        Set<String> dirty = new TreeSet<>();
-        Map<String, Long> largest = new HashMap<>();
-        for (var entry : level.entrySet()) {
-          Map<String, Checksum> pg = entry.getValue()[0];
-          Map<String, Checksum> ch = entry.getValue()[1];
-          if (top) {
-            found.get(entry.getKey()).postgresRows = pg.values().stream().mapToLong(Checksum::count).sum();
-            found.get(entry.getKey()).clickHouseRows = ch.values().stream().mapToLong(Checksum::count).sum();
+      Map<String, Accumulator> found = new LinkedHashMap<>();
+      for (Flow flow : List.of(Flow.CONVERSATION, Flow.PROCESS)) {
+        if (!mode.flows().contains(flow)) {
+          continue;
+        }
+        Scope scope = new Scope(flow, window);
+        for (List<VerifiedTable> family : scope.families) {
+          // Duplicates are the rows ClickHouse holds without FINAL beyond those FINAL keeps (the checksums' counts).
+          Map<VerifiedTable, Future<Long>> physicalRows = new LinkedHashMap<>();
+          for (VerifiedTable t : family) {
+            physicalRows.put(t, pool.submit(() -> clickHouse.count("SELECT count()" + scope.clickHouseFrom(t).replaceFirst(" FINAL WHERE", " WHERE"))));
           }
-          Set<String> buckets = new HashSet<>(pg.keySet());
-          buckets.addAll(ch.keySet());
-          for (String b : buckets) {
-            Checksum p = pg.get(b);
-            Checksum c = ch.get(b);
-            if (!Objects.equals(p, c)) {
-              dirty.add(b);
-            }
-            long rows = Math.max(p == null ? 0 : p.count(), c == null ? 0 : c.count());
-            largest.merge(b, rows, Math::max);
+          Map<VerifiedTable, Accumulator> familyFound = descend(pool, scope, family);
+          for (var e : familyFound.entrySet()) {
+            Accumulator a = e.getValue();
+            a.duplicates = get(physicalRows.get(e.getKey())) - a.clickHouseRows;
+            found.computeIfAbsent(e.getKey().name(), n -> new Accumulator()).add(a);
           }
         }
-        top = false;
-        List<String> leaves = new ArrayList<>();
-        List<String> deeper = new ArrayList<>();
-        for (String b : dirty) {
-          (largest.get(b) <= LEAF_ROWS || length >= 32 ? leaves : deeper).add(b);
-        }
-        if (!leaves.isEmpty()) {
-          compareRows(scope, leaves, length, found);
-        }
-        prefixes = deeper;
-        length += PREFIX_STEP;
       }
-
       List<VerificationReport.TableReport> tables = new ArrayList<>();
       for (var e : found.entrySet()) {
         Accumulator a = e.getValue();
-        tables.add(new VerificationReport.TableReport(e.getKey().table.tableName(), a.postgresRows, a.clickHouseRows,
+        tables.add(new VerificationReport.TableReport(e.getKey(), a.postgresRows, a.clickHouseRows,
             sorted(a.missing), sorted(a.extra), a.different.stream().sorted((x, y) -> x.key().toString().compareTo(y.key().toString())).toList(),
-            get(physicalRows.get(e.getKey())) - a.clickHouseRows));
+            a.duplicates));
       }
-      return new VerificationReport("process", window, tables, (System.nanoTime() - began) / 1e9);
+      return new VerificationReport(mode.name(), window, tables, (System.nanoTime() - began) / 1e9);
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** Checksums, bisection and row comparison for tables bucketed by the same id. */
+  private Map<VerifiedTable, Accumulator> descend(ExecutorService pool, Scope scope, List<VerifiedTable> family)
+      throws SQLException, InterruptedException {
+    Map<VerifiedTable, Accumulator> found = new LinkedHashMap<>();
+    for (VerifiedTable t : family) {
+      found.put(t, new Accumulator());
+    }
+    List<String> prefixes = List.of("");
+    int length = FIRST_PREFIX;
+    boolean top = true;
+    while (!prefixes.isEmpty()) {
+      Map<VerifiedTable, Map<String, Checksum>[]> level = checksums(pool, scope, family, prefixes, length);
+      Set<String> dirty = new TreeSet<>();
+      Map<String, Long> largest = new HashMap<>();
+      for (var entry : level.entrySet()) {
+        Map<String, Checksum> pg = entry.getValue()[0];
+        Map<String, Checksum> ch = entry.getValue()[1];
+        if (top) {
+          found.get(entry.getKey()).postgresRows = pg.values().stream().mapToLong(Checksum::count).sum();
+          found.get(entry.getKey()).clickHouseRows = ch.values().stream().mapToLong(Checksum::count).sum();
+        }
+        Set<String> buckets = new HashSet<>(pg.keySet());
+        buckets.addAll(ch.keySet());
+        for (String b : buckets) {
+          Checksum p = pg.get(b);
+          Checksum c = ch.get(b);
+          if (!Objects.equals(p, c)) {
+            dirty.add(b);
+          }
+          long rows = Math.max(p == null ? 0 : p.count(), c == null ? 0 : c.count());
+          largest.merge(b, rows, Math::max);
+        }
+      }
+      top = false;
+      List<String> leaves = new ArrayList<>();
+      List<String> deeper = new ArrayList<>();
+      for (String b : dirty) {
+        (largest.get(b) <= LEAF_ROWS || length >= 32 ? leaves : deeper).add(b);
+      }
+      if (!leaves.isEmpty()) {
+        compareRows(scope, family, leaves, found);
+      }
+      prefixes = deeper;
+      length += PREFIX_STEP;
+    }
+    return found;
   }
 
   private static List<List<String>> sorted(Collection<List<String>> keys) {
@@ -135,20 +164,61 @@ public final class Verifier {
   private static final class Accumulator {
     long postgresRows;
     long clickHouseRows;
+    long duplicates;
     final List<List<String>> missing = new ArrayList<>();
     final List<List<String>> extra = new ArrayList<>();
     final List<VerificationReport.Difference> different = new ArrayList<>();
+
+    void add(Accumulator o) {
+      postgresRows += o.postgresRows;
+      clickHouseRows += o.clickHouseRows;
+      duplicates += o.duplicates;
+      missing.addAll(o.missing);
+      extra.addAll(o.extra);
+      different.addAll(o.different);
+    }
   }
 
   // ---- which rows are in the window on each side ----
 
-  /** The PostgreSQL window, and the ClickHouse condition that selects the same scorecards. */
+  /**
+   * One flow's window: its tables, grouped by the id that buckets them, and the ClickHouse
+   * conditions that select the same rows PostgreSQL has in the window.
+   */
   final class Scope {
+    final Flow flow;
     final ReindexWindow window;
+    final List<List<VerifiedTable>> families;
+    /** Which ClickHouse scorecards belong to the window. */
     final String clickHouseScorecards;
+    /** Which ClickHouse conversations belong to the window (conversation flow). */
+    final String clickHouseConversations;
 
-    Scope(ReindexWindow window, List<String> edgeIds) {
+    Scope(Flow flow, ReindexWindow window) throws SQLException {
+      this.flow = flow;
       this.window = window;
+      if (flow == Flow.PROCESS) {
+        families = List.of(List.of(VerifiedTable.PROCESS_SCORECARDS, VerifiedTable.PROCESS_SCORES));
+        clickHouseConversations = null;
+        clickHouseScorecards = "is_process_scorecard = 1 AND ("
+            + inWindow("scorecard_id", edgeIds("SELECT s.scorecard_id" + PostgresQueries.PROCESS_SCORECARDS_FROM
+                + " AND (s.updated_at < ? OR s.updated_at >= ?)")) + ")";
+      } else {
+        families = List.of(List.of(VerifiedTable.CONVERSATIONS),
+            List.of(VerifiedTable.CONVERSATION_SCORECARDS, VerifiedTable.CONVERSATION_SCORES));
+        clickHouseConversations = inWindow("conversation_id", edgeIds("SELECT c.conversation_id" + PostgresQueries.CONVERSATIONS_FROM
+            + " AND (c.updated_at < ? OR c.updated_at >= ?)"));
+        clickHouseScorecards = "is_process_scorecard = 0 AND conversation_id IN (SELECT conversation_id FROM " + database
+            + ".conversations FINAL WHERE " + clickHouseConversations + ")";
+      }
+    }
+
+    /**
+     * ClickHouse keeps whole seconds: a row whose {@code update_time} is a second wholly inside
+     * the window is in; a row in a second that a non-whole bound cuts is in only when
+     * PostgreSQL has that id in the window ({@code edgeIds}).
+     */
+    private String inWindow(String idColumn, List<String> edgeIds) {
       long floorStart = Math.floorDiv(window.startMicros(), 1_000_000L);
       long floorEnd = Math.floorDiv(window.endMicros(), 1_000_000L);
       long[] ceil = window.clickHouseSeconds();
@@ -165,59 +235,64 @@ public final class Verifier {
       }
       if (!cutSeconds.isEmpty() && !edgeIds.isEmpty()) {
         clauses.add("(toUInt32(update_time) IN (" + cutSeconds.stream().map(String::valueOf).collect(Collectors.joining(","))
-            + ") AND scorecard_id IN (" + edgeIds.stream().map(ClickHouseClient::quote).collect(Collectors.joining(",")) + "))");
+            + ") AND " + idColumn + " IN (" + edgeIds.stream().map(ClickHouseClient::quote).collect(Collectors.joining(",")) + "))");
       }
-      String inWindow = clauses.isEmpty() ? "0" : String.join(" OR ", clauses);
-      this.clickHouseScorecards = "is_process_scorecard = 1 AND (" + inWindow + ")";
+      return clauses.isEmpty() ? "0" : "(" + String.join(" OR ", clauses) + ")";
     }
 
-    /** {@code FROM ... WHERE ...} of a table's window rows in ClickHouse. */
-    String clickHouseFrom(VerifiedTable t) {
-      String scorecards = database + ".scorecards";
-      if (t == VerifiedTable.SCORECARDS) {
-        return " FROM " + scorecards + " FINAL WHERE (" + clickHouseScorecards + ")";
-      }
-      return " FROM " + database + ".scores FINAL WHERE (scorecard_id IN (SELECT scorecard_id FROM " + scorecards
-          + " FINAL WHERE " + clickHouseScorecards + "))";
-    }
-
-    /** The same, widened by the scorecards PostgreSQL has (external table {@code pg}), for row comparison. */
-    String clickHouseFromWithPostgresIds(VerifiedTable t) {
-      String from = clickHouseFrom(t);
-      return from.substring(0, from.length() - 1) + " OR scorecard_id IN (SELECT id FROM pg))";
-    }
-  }
-
-  /** The scorecards of the window in the seconds a non-whole bound cuts (usually none). */
-  private List<String> edgeIds(ReindexWindow window) throws SQLException {
-    long[] ceil = window.clickHouseSeconds();
-    long floorEndMicros = Math.floorDiv(window.endMicros(), 1_000_000L) * 1_000_000L;
-    String sql = "SELECT s.scorecard_id" + VerifiedTable.SCORECARDS.postgresFrom + " AND (s.updated_at < ? OR s.updated_at >= ?)";
-    List<String> ids = new ArrayList<>();
-    try (Connection c = postgres.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setObject(1, ReindexWindow.toOffsetDateTime(window.startMicros()));
-      ps.setObject(2, ReindexWindow.toOffsetDateTime(window.endMicros()));
-      ps.setObject(3, ReindexWindow.toOffsetDateTime(ceil[0] * 1_000_000L));
-      ps.setObject(4, ReindexWindow.toOffsetDateTime(floorEndMicros));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          ids.add(rs.getString(1));
+    /** The ids PostgreSQL has in the window in the seconds a non-whole bound cuts (usually none). */
+    private List<String> edgeIds(String sql) throws SQLException {
+      long[] ceil = window.clickHouseSeconds();
+      long floorEndMicros = Math.floorDiv(window.endMicros(), 1_000_000L) * 1_000_000L;
+      List<String> ids = new ArrayList<>();
+      try (Connection c = postgres.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+        ps.setObject(1, ReindexWindow.toOffsetDateTime(window.startMicros()));
+        ps.setObject(2, ReindexWindow.toOffsetDateTime(window.endMicros()));
+        ps.setObject(3, ReindexWindow.toOffsetDateTime(ceil[0] * 1_000_000L));
+        ps.setObject(4, ReindexWindow.toOffsetDateTime(floorEndMicros));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            ids.add(rs.getString(1));
+          }
         }
       }
+      return ids;
     }
-    return ids;
+
+    /** The condition that puts a ClickHouse row of this table in the window. */
+    String clickHouseCondition(VerifiedTable t) {
+      switch (t.table()) {
+        case CONVERSATIONS:
+          return clickHouseConversations;
+        case SCORECARDS:
+          return clickHouseScorecards;
+        default:
+          return "scorecard_id IN (SELECT scorecard_id FROM " + database + ".scorecards FINAL WHERE " + clickHouseScorecards + ")";
+      }
+    }
+
+    /** {@code FROM ... WHERE (...)} of a table's window rows in ClickHouse. */
+    String clickHouseFrom(VerifiedTable t) {
+      return " FROM " + database + "." + t.name() + " FINAL WHERE (" + clickHouseCondition(t) + ")";
+    }
+
+    /** The same, widened by the ids PostgreSQL has (external table {@code pg}), for row comparison. */
+    String clickHouseFromWithPostgresIds(VerifiedTable t) {
+      return " FROM " + database + "." + t.name() + " FINAL WHERE (" + clickHouseCondition(t) + " OR " + t.bucketColumn()
+          + " IN (SELECT id FROM pg))";
+    }
   }
 
   // ---- checksums ----
 
   @SuppressWarnings("unchecked")
-  private Map<VerifiedTable, Map<String, Checksum>[]> checksums(ExecutorService pool, Scope scope, List<String> prefixes, int length)
-      throws InterruptedException, SQLException {
+  private Map<VerifiedTable, Map<String, Checksum>[]> checksums(
+      ExecutorService pool, Scope scope, List<VerifiedTable> family, List<String> prefixes, int length) throws InterruptedException, SQLException {
     Map<VerifiedTable, Future<Map<String, Checksum>>[]> futures = new LinkedHashMap<>();
-    for (VerifiedTable t : VerifiedTable.values()) {
+    for (VerifiedTable t : family) {
       futures.put(t, new Future[] {
-          pool.submit(() -> timed("postgres " + t + " " + length, () -> postgresChecksums(t, scope, prefixes, length))),
-          pool.submit(() -> timed("clickhouse " + t + " " + length, () -> clickHouseChecksums(t, scope, prefixes, length)))});
+          pool.submit(() -> timed("postgres " + scope.flow + " " + t.name() + " " + length, () -> postgresChecksums(t, scope, prefixes, length))),
+          pool.submit(() -> timed("clickhouse " + scope.flow + " " + t.name() + " " + length, () -> clickHouseChecksums(t, scope, prefixes, length)))});
     }
     Map<VerifiedTable, Map<String, Checksum>[]> result = new LinkedHashMap<>();
     for (var e : futures.entrySet()) {
@@ -253,9 +328,9 @@ public final class Verifier {
   }
 
   private Map<String, Checksum> postgresChecksums(VerifiedTable t, Scope scope, List<String> prefixes, int length) throws SQLException {
-    String id = t.postgresScorecardId();
+    String id = t.postgresBucketId();
     String sql = "SELECT " + CanonicalSql.postgresBucket(id, length) + ", count(*), sum(" + CanonicalSql.postgresRowHash(t.postgresCanonical()) + ")::text"
-        + t.postgresFrom + postgresPrefixFilter(id, prefixes) + " GROUP BY 1";
+        + t.postgresFrom() + postgresPrefixFilter(id, prefixes) + " GROUP BY 1";
     Map<String, Checksum> buckets = new HashMap<>();
     try (Connection c = postgres.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
       bindWindowAndPrefixes(ps, scope.window, prefixes);
@@ -269,8 +344,8 @@ public final class Verifier {
   }
 
   private Map<String, Checksum> clickHouseChecksums(VerifiedTable t, Scope scope, List<String> prefixes, int length) {
-    String sql = "SELECT " + CanonicalSql.clickHouseBucket("scorecard_id", length) + " AS bucket, count(), sum("
-        + CanonicalSql.clickHouseRowHash(t.clickHouseCanonical()) + ")" + scope.clickHouseFrom(t) + clickHousePrefixFilter(prefixes)
+    String sql = "SELECT " + CanonicalSql.clickHouseBucket(t.bucketColumn(), length) + " AS bucket, count(), sum("
+        + CanonicalSql.clickHouseRowHash(t.clickHouseCanonical()) + ")" + scope.clickHouseFrom(t) + clickHousePrefixFilter(t.bucketColumn(), prefixes)
         + " GROUP BY bucket";
     Map<String, Checksum> buckets = new HashMap<>();
     for (List<String> row : clickHouse.rows(sql)) {
@@ -286,11 +361,11 @@ public final class Verifier {
     return " AND " + CanonicalSql.postgresBucket(id, prefixes.get(0).length()) + " = ANY(?)";
   }
 
-  private static String clickHousePrefixFilter(List<String> prefixes) {
+  private static String clickHousePrefixFilter(String bucketColumn, List<String> prefixes) {
     if (prefixes.size() == 1 && prefixes.get(0).isEmpty()) {
       return "";
     }
-    return " AND " + CanonicalSql.clickHouseBucket("scorecard_id", prefixes.get(0).length()) + " IN ("
+    return " AND " + CanonicalSql.clickHouseBucket(bucketColumn, prefixes.get(0).length()) + " IN ("
         + prefixes.stream().map(ClickHouseClient::quote).collect(Collectors.joining(",")) + ")";
   }
 
@@ -304,16 +379,18 @@ public final class Verifier {
 
   // ---- row comparison in the leaf buckets ----
 
-  private void compareRows(Scope scope, List<String> leaves, int length, Map<VerifiedTable, Accumulator> found) throws SQLException {
+  private void compareRows(Scope scope, List<VerifiedTable> family, List<String> leaves, Map<VerifiedTable, Accumulator> found)
+      throws SQLException {
     Map<VerifiedTable, Map<List<String>, List<String>>> pgRows = new LinkedHashMap<>();
-    for (VerifiedTable t : VerifiedTable.values()) {
+    for (VerifiedTable t : family) {
       pgRows.put(t, postgresRows(t, scope, leaves));
     }
+    // The first table of a family is keyed by the family's bucketing id (conversations, scorecards).
     StringBuilder pgIds = new StringBuilder();
-    for (List<String> key : pgRows.get(VerifiedTable.SCORECARDS).keySet()) {
+    for (List<String> key : pgRows.get(family.get(0)).keySet()) {
       pgIds.append(ClickHouseClient.tsvField(key.get(0))).append('\n');
     }
-    for (VerifiedTable t : VerifiedTable.values()) {
+    for (VerifiedTable t : family) {
       Map<List<String>, List<String>> pg = pgRows.get(t);
       Set<List<String>> inClickHouseWindow = new HashSet<>();
       Map<List<String>, List<String>> ch = clickHouseRows(t, scope, leaves, pgIds, inClickHouseWindow);
@@ -343,12 +420,12 @@ public final class Verifier {
   /** Key to canonical values, for the window's rows in the given buckets. */
   private Map<List<String>, List<String>> postgresRows(VerifiedTable t, Scope scope, List<String> leaves) throws SQLException {
     String sql = "SELECT " + String.join(", ", t.postgresKey()) + ", " + String.join(", ", t.postgresCanonical())
-        + t.postgresFrom + postgresPrefixFilter(t.postgresScorecardId(), leaves);
+        + t.postgresFrom() + postgresPrefixFilter(t.postgresBucketId(), leaves);
     Map<List<String>, List<String>> rows = new HashMap<>();
     try (Connection c = postgres.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
       bindWindowAndPrefixes(ps, scope.window, leaves);
       try (ResultSet rs = ps.executeQuery()) {
-        int keys = t.key.size();
+        int keys = t.key().size();
         int columns = t.columnNames().size();
         while (rs.next()) {
           List<String> key = new ArrayList<>(keys);
@@ -374,14 +451,12 @@ public final class Verifier {
    */
   private Map<List<String>, List<String>> clickHouseRows(
       VerifiedTable t, Scope scope, List<String> leaves, CharSequence pgIds, Set<List<String>> inWindow) {
-    String windowCondition = t == VerifiedTable.SCORECARDS
-        ? scope.clickHouseScorecards
-        : "scorecard_id IN (SELECT scorecard_id FROM " + database + ".scorecards FINAL WHERE " + scope.clickHouseScorecards + ")";
-    String sql = "SELECT " + String.join(", ", t.key) + ", " + String.join(", ", t.clickHouseCanonical())
-        + ", if(" + windowCondition + ", '1', '0')" + scope.clickHouseFromWithPostgresIds(t) + clickHousePrefixFilter(leaves) + " FORMAT TabSeparated";
+    String sql = "SELECT " + String.join(", ", t.key()) + ", " + String.join(", ", t.clickHouseCanonical())
+        + ", if(" + scope.clickHouseCondition(t) + ", '1', '0')" + scope.clickHouseFromWithPostgresIds(t)
+        + clickHousePrefixFilter(t.bucketColumn(), leaves) + " FORMAT TabSeparated";
     String body = clickHouse.executeWithExternalTable(sql, "pg", "id String", pgIds);
     Map<List<String>, List<String>> rows = new HashMap<>();
-    int keys = t.key.size();
+    int keys = t.key().size();
     for (List<String> row : ClickHouseClient.parseTsv(body)) {
       List<String> key = new ArrayList<>(row.subList(0, keys));
       rows.put(key, new ArrayList<>(row.subList(keys, row.size() - 1)));

@@ -1,5 +1,6 @@
 package dev.scorecards.reindex.runners.jobs;
 
+import dev.scorecards.reindex.pipeline.Mode;
 import dev.scorecards.reindex.pipeline.ClickHouseSettings;
 import dev.scorecards.reindex.pipeline.PostgresSettings;
 import dev.scorecards.reindex.pipeline.ReindexConfig;
@@ -26,7 +27,7 @@ public final class PipelineLauncher implements JobHandler.Launcher {
     ReindexWindow window = ReindexWindow.of(
         Instant.ofEpochSecond(input.getStartTime().getSeconds(), input.getStartTime().getNanos()),
         Instant.ofEpochSecond(input.getEndTime().getSeconds(), input.getEndTime().getNanos()));
-    ReindexConfig config = ReindexConfig.of(window, postgres, clickHouse)
+    ReindexConfig config = ReindexConfig.of(Mode.process, window, postgres, clickHouse)
         .withBatchSize(input.getBatchSize())
         .withCleanUpBeforeWrite(input.getCleanUpBeforeWrite());
     ReindexJob.Summary summary = ReindexJob.run(config, RunCommand.directOptions(), new ReindexJob.Progress() {

@@ -13,8 +13,9 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 
 /**
- * Reads the window's process scorecards from PostgreSQL as ClickHouse {@code scorecards}
- * rows: a JdbcIO partitioned range read over {@code updated_at}.
+ * Reads a window's rows from PostgreSQL as ClickHouse rows of one table: a JdbcIO
+ * partitioned range read over the driving {@code updated_at} (the scorecard's for process
+ * scorecards, the conversation's for conversations and their scorecards).
  *
  * <p>{@code JdbcIO.readWithPartitions} is not used as it is: on a DateTime column it builds
  * millisecond ranges and extends the last one by a millisecond, so the window's top is read
@@ -23,15 +24,33 @@ import org.apache.beam.sdk.values.Row;
  * as {@code timestamptz} parameters of an indexable {@code updated_at >= ? AND updated_at < ?}:
  * every row of the window is read exactly once whatever the number of partitions.
  */
-public class ReadProcessScorecards extends PTransform<PBegin, PCollection<Row>> {
+public class ReadWindowRows extends PTransform<PBegin, PCollection<Row>> {
+  private final String query;
   private final List<ReindexWindow.TimeRange> ranges;
   private final PostgresSettings postgres;
   private final int fetchSize;
+  private final ClickHouseTable table;
+  private final String readCounter;
 
-  public ReadProcessScorecards(List<ReindexWindow.TimeRange> ranges, PostgresSettings postgres, int fetchSize) {
+  private ReadWindowRows(String query, ClickHouseTable table, String readCounter, List<ReindexWindow.TimeRange> ranges,
+      PostgresSettings postgres, int fetchSize) {
+    this.query = query;
+    this.table = table;
+    this.readCounter = readCounter;
     this.ranges = List.copyOf(ranges);
     this.postgres = postgres;
     this.fetchSize = fetchSize;
+  }
+
+  /** The scorecards of a flow, as {@code scorecards} rows. */
+  public static ReadWindowRows scorecards(Flow flow, List<ReindexWindow.TimeRange> ranges, PostgresSettings postgres, int fetchSize) {
+    return new ReadWindowRows(flow.readScorecards, ClickHouseTable.SCORECARDS, ReindexMetrics.SCORECARDS_READ, ranges, postgres, fetchSize);
+  }
+
+  /** The conversations, as {@code conversations} rows. */
+  public static ReadWindowRows conversations(List<ReindexWindow.TimeRange> ranges, PostgresSettings postgres, int fetchSize) {
+    return new ReadWindowRows(PostgresQueries.READ_CONVERSATIONS, ClickHouseTable.CONVERSATIONS, ReindexMetrics.CONVERSATIONS_READ,
+        ranges, postgres, fetchSize);
   }
 
   @Override
@@ -43,27 +62,35 @@ public class ReadProcessScorecards extends PTransform<PBegin, PCollection<Row>> 
             "QueryRanges",
             JdbcIO.<ReindexWindow.TimeRange, Row>readAll()
                 .withDataSourceConfiguration(postgres.dataSourceConfiguration())
-                .withQuery(PostgresQueries.READ_PROCESS_SCORECARDS)
+                .withQuery(query)
                 .withParameterSetter(
                     (range, statement) -> {
                       statement.setObject(1, range.start());
                       statement.setObject(2, range.end());
                     })
-                .withRowMapper(new ScorecardRowMapper())
+                .withRowMapper(new Mapper(table, readCounter))
                 .withFetchSize(fetchSize)
                 // The batching step shuffles anyway; a second reshuffle of every row would only cost.
                 .withOutputParallelization(false)
-                .withCoder(SchemaCoder.of(ClickHouseTable.SCORECARDS.beamSchema())));
+                .withCoder(SchemaCoder.of(table.beamSchema())));
   }
 
-  /** Maps one result row and counts it as read. */
-  static class ScorecardRowMapper implements JdbcIO.RowMapper<Row> {
-    private final Counter read = ReindexMetrics.counter(ReindexMetrics.SCORECARDS_READ);
+  /** Maps one result row with the contract's mapping and counts it as read. */
+  static class Mapper implements JdbcIO.RowMapper<Row> {
+    private final ClickHouseTable table;
+    private final Counter read;
+
+    Mapper(ClickHouseTable table, String readCounter) {
+      this.table = table;
+      this.read = ReindexMetrics.counter(readCounter);
+    }
 
     @Override
     public Row mapRow(java.sql.ResultSet resultSet) throws Exception {
       read.inc();
-      return ClickHouseMapping.scorecard(PostgresQueries.scorecard(resultSet));
+      return table == ClickHouseTable.CONVERSATIONS
+          ? ClickHouseMapping.conversation(PostgresQueries.conversation(resultSet))
+          : ClickHouseMapping.scorecard(PostgresQueries.scorecard(resultSet));
     }
   }
 }

@@ -24,18 +24,27 @@ import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
- * Reads the process scorecards among a given set of ids, as {@code scorecards} rows: what a
- * repair rewrites. Ids that are not (or no longer) process scorecards in PostgreSQL are
- * simply not found.
+ * Reads the scorecards (or conversations) among a given set of ids, as rows of their
+ * ClickHouse table: what a repair rewrites. Ids PostgreSQL no longer has are simply not found.
  */
-public class ReadProcessScorecardsByIds extends PTransform<PBegin, PCollection<Row>> {
+public class ReadByIds extends PTransform<PBegin, PCollection<Row>> {
   private static final int IDS_PER_QUERY = 1_000;
+  private final ClickHouseTable table;
   private final List<String> ids;
   private final PostgresSettings postgres;
 
-  public ReadProcessScorecardsByIds(List<String> ids, PostgresSettings postgres) {
+  private ReadByIds(ClickHouseTable table, List<String> ids, PostgresSettings postgres) {
+    this.table = table;
     this.ids = List.copyOf(ids);
     this.postgres = postgres;
+  }
+
+  public static ReadByIds scorecards(List<String> ids, PostgresSettings postgres) {
+    return new ReadByIds(ClickHouseTable.SCORECARDS, ids, postgres);
+  }
+
+  public static ReadByIds conversations(List<String> ids, PostgresSettings postgres) {
+    return new ReadByIds(ClickHouseTable.CONVERSATIONS, ids, postgres);
   }
 
   @Override
@@ -46,29 +55,35 @@ public class ReadProcessScorecardsByIds extends PTransform<PBegin, PCollection<R
         .setCoder(KvCoder.of(VarIntCoder.of(), StringUtf8Coder.of()))
         .apply("GroupIds", GroupIntoBatches.ofSize(IDS_PER_QUERY))
         .apply("IdGroups", Values.create())
-        .apply("QueryByIds", ParDo.of(new ReadFn(postgres)))
-        .setRowSchema(ClickHouseTable.SCORECARDS.beamSchema());
+        .apply("QueryByIds", ParDo.of(new ReadFn(table, postgres)))
+        .setRowSchema(table.beamSchema());
   }
 
   static class ReadFn extends DoFn<Iterable<String>, Row> {
+    private final ClickHouseTable table;
     private final PostgresSettings postgres;
-    private final Counter read = ReindexMetrics.counter(ReindexMetrics.SCORECARDS_READ);
+    private final Counter read;
 
-    ReadFn(PostgresSettings postgres) {
+    ReadFn(ClickHouseTable table, PostgresSettings postgres) {
+      this.table = table;
       this.postgres = postgres;
+      this.read = ReindexMetrics.counter(table == ClickHouseTable.CONVERSATIONS ? ReindexMetrics.CONVERSATIONS_READ : ReindexMetrics.SCORECARDS_READ);
     }
 
     @ProcessElement
     public void processElement(@Element Iterable<String> group, OutputReceiver<Row> out) throws Exception {
       List<String> batch = StreamSupport.stream(group.spliterator(), false).collect(Collectors.toList());
       try (Connection connection = postgres.connect();
-          PreparedStatement statement = connection.prepareStatement(PostgresQueries.READ_PROCESS_SCORECARDS_BY_IDS)) {
+          PreparedStatement statement = connection.prepareStatement(
+              table == ClickHouseTable.CONVERSATIONS ? PostgresQueries.READ_CONVERSATIONS_BY_IDS : PostgresQueries.READ_SCORECARDS_BY_IDS)) {
         Array array = connection.createArrayOf("text", batch.toArray(new String[0]));
         statement.setArray(1, array);
         try (ResultSet rs = statement.executeQuery()) {
           while (rs.next()) {
             read.inc();
-            out.output(ClickHouseMapping.scorecard(PostgresQueries.scorecard(rs)));
+            out.output(table == ClickHouseTable.CONVERSATIONS
+                ? ClickHouseMapping.conversation(PostgresQueries.conversation(rs))
+                : ClickHouseMapping.scorecard(PostgresQueries.scorecard(rs)));
           }
         }
       }
