@@ -142,6 +142,24 @@ public record ReindexSettings(
     return total;
   }
 
+  /** A duration in the notation {@link #duration} reads: {@code 5m}, {@code 1h30m}, {@code 250ms}. */
+  static String format(Duration d) {
+    StringBuilder out = new StringBuilder();
+    if (d.toHours() > 0) {
+      out.append(d.toHours()).append('h');
+    }
+    if (d.toMinutesPart() > 0) {
+      out.append(d.toMinutesPart()).append('m');
+    }
+    if (d.toSecondsPart() > 0) {
+      out.append(d.toSecondsPart()).append('s');
+    }
+    if (d.toMillisPart() > 0) {
+      out.append(d.toMillisPart()).append("ms");
+    }
+    return out.toString();
+  }
+
   static Instant instant(Timestamp t) {
     return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
   }
@@ -171,7 +189,7 @@ public record ReindexSettings(
     lines.add(String.format("  %-45s %s", Setting.END_TIME.env, window.end()));
     lines.add(String.format("  %-45s %d", Setting.BATCH_SIZE.env, batchSize));
     lines.add(String.format("  %-45s %d", Setting.MAX_ATTEMPTS.env, maxAttempts));
-    lines.add(String.format("  %-45s %s", Setting.HEARTBEAT_TIMEOUT.env, heartbeatTimeout));
+    lines.add(String.format("  %-45s %s", Setting.HEARTBEAT_TIMEOUT.env, format(heartbeatTimeout)));
     lines.add(String.format("  %-45s %s", "clean up before write", cleanUpBeforeWrite));
     return lines;
   }

@@ -85,6 +85,11 @@ class ReindexSettingsTest {
     assertThat(ReindexSettings.duration(ReindexSettings.Setting.HEARTBEAT_TIMEOUT, "1h30m")).isEqualTo(Duration.ofMinutes(90));
     assertThat(ReindexSettings.duration(ReindexSettings.Setting.HEARTBEAT_TIMEOUT, "90s")).isEqualTo(Duration.ofSeconds(90));
     assertThat(ReindexSettings.duration(ReindexSettings.Setting.HEARTBEAT_TIMEOUT, "250ms")).isEqualTo(Duration.ofMillis(250));
+    for (String text : new String[] {"5m", "1h30m", "90s", "250ms", "2h0m5s"}) {
+      Duration d = ReindexSettings.duration(ReindexSettings.Setting.HEARTBEAT_TIMEOUT, text);
+      assertThat(ReindexSettings.duration(ReindexSettings.Setting.HEARTBEAT_TIMEOUT, ReindexSettings.format(d))).isEqualTo(d);
+    }
+    assertThat(ReindexSettings.format(Duration.ofMinutes(5))).isEqualTo("5m");
   }
 
   @Test
