@@ -116,6 +116,23 @@ class JobServerTest {
   }
 
   @Test
+  void aJobThatFailsEndsFailedWithItsReason(@TempDir Path dir) throws Exception {
+    server.close();
+    Path tokens = dir.resolve("tokens");
+    Files.writeString(tokens, Tokens.sha256("admin-token") + " alice ADMIN\n");
+    PipelineLauncher unreachable = new PipelineLauncher(TestDatabases.postgres(),
+        new dev.scorecards.reindex.pipeline.ClickHouseSettings("http://127.0.0.1:9", TestDatabases.DATABASE, "default", null));
+    server = new JobServer(new InetSocketAddress("127.0.0.1", 0), Tokens.load(tokens), new JobHandler(unreachable, Map.of(), Instant::now));
+    server.start();
+
+    String id = json.readTree(post("admin-token", VALID).body()).get("id").asText();
+    JsonNode end = awaitEnd("admin-token", id);
+    assertThat(end.get("state").asText()).isEqualTo("FAILED");
+    assertThat(end.get("reason").asText()).isEqualTo("could not reach ClickHouse at http://127.0.0.1:9: ConnectException");
+    assertThat(end.has("counts")).isFalse();
+  }
+
+  @Test
   void aSuperAdminMayToo() throws Exception {
     HttpResponse<String> created = post("super-token", VALID.replace("\"reindexBatchSize\": 2", "\"reindexBatchSize\": 50"));
     assertThat(created.statusCode()).isEqualTo(202);
