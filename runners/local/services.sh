@@ -20,6 +20,17 @@ DB=reindex
 
 log() { printf 'services: %s\n' "$*" >&2; }
 
+# Closes every file descriptor above stderr in the calling (sub)shell, so that the servers
+# started from it hold none of the caller's pipes: a caller waiting for its pipes to close
+# (a CI runner, `... | tail`) must not wait for the servers too.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+}
+
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
     log "need root to run: $*"; return 1; fi
@@ -71,7 +82,7 @@ CONF
   fi
   if ! pg_running; then
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-    as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 start >/dev/null
+    (close_inherited_fds; as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 start >/dev/null </dev/null)
   fi
   for _ in $(seq 1 60); do psql_admin -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.5; done
   if [ "$(psql_admin -c "SELECT count(*) FROM pg_roles WHERE rolname = '$DB'")" = 0 ]; then
@@ -105,7 +116,7 @@ ch_start() {
   if ! ch_running; then
     log "starting ClickHouse on 127.0.0.1:$CH_HTTP_PORT (native $CH_TCP_PORT)"
     # ClickHouse 18.16 writes no pid file unless it daemonizes, so keep the pid ourselves.
-    (cd "$CH_DIR" && nohup clickhouse-server --config-file="$CH_DIR/config.xml" >"$CH_DIR/log/stdout.log" 2>&1 &
+    (close_inherited_fds; cd "$CH_DIR" && nohup clickhouse-server --config-file="$CH_DIR/config.xml" >"$CH_DIR/log/stdout.log" 2>&1 </dev/null &
      echo $! >"$CH_DIR/clickhouse.pid")
     for _ in $(seq 1 120); do ch_running && break; sleep 0.5; done
     ch_running || { log "ClickHouse did not answer on port $CH_HTTP_PORT; see $CH_DIR/log/"; tail -20 "$CH_DIR/log/clickhouse-server.err.log" >&2 || true; return 1; }
