@@ -9,8 +9,6 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.beam.runners.direct.DirectOptions;
-import org.apache.beam.runners.direct.DirectRunner;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,6 +32,8 @@ public class RunCommand implements Callable<Integer> {
 
   @Mixin ConnectionOptions connections;
 
+  @Mixin RunnerOptions runnerOptions;
+
   @Override
   public Integer call() throws Exception {
     ReindexSettings effective = settings.resolve();
@@ -43,7 +43,9 @@ public class RunCommand implements Callable<Integer> {
     effective.describe().forEach(out::println);
     out.println("  source:  " + config.postgres());
     out.println("  target:  " + config.clickHouse());
-    ReindexJob.Summary summary = ReindexJob.run(config, directOptions(), progress());
+    out.println("  runner:  " + runnerOptions.runner + (runnerOptions.runner.equals("FlinkRunner")
+        ? " (" + (runnerOptions.flinkMaster == null ? "embedded" : runnerOptions.flinkMaster) + ", parallelism " + runnerOptions.parallelism + ")" : ""));
+    ReindexJob.Summary summary = ReindexJob.run(config, runnerOptions.pipelineOptions(), progress());
     out.println("reindex run finished");
     out.println(summary.describe());
     if (noVerify) {
@@ -66,15 +68,7 @@ public class RunCommand implements Callable<Integer> {
   }
 
   public static DirectOptions directOptions() {
-    DirectOptions options = PipelineOptionsFactory.as(DirectOptions.class);
-    options.setRunner(DirectRunner.class);
-    options.setBlockOnRun(false);
-    // The DirectRunner's checks encode and compare every element: useful while writing a
-    // pipeline, a several-fold slowdown when running one.
-    options.setEnforceImmutability(false);
-    options.setEnforceEncodability(false);
-    options.setJobName("reindex");
-    return options;
+    return RunnerOptions.direct();
   }
 
   /** A progress bar on a terminal; nothing when the output goes elsewhere. */
