@@ -72,7 +72,12 @@ pid_of() { pgrep -f -- "$1 -c $DIR/conf" | head -1 || true; }
 
 start() {
   if [ ! -f "$JAR" ]; then "$ROOT/reindex" build; fi
-  if [ "$(slots)" = "$SLOTS" ]; then status; return 0; fi
+  # Slots alone are not enough: a TaskManager that just died is still counted until its
+  # heartbeat times out.
+  if [ "$(slots)" = "$SLOTS" ] && [ -n "$(pid_of TaskManagerRunner)" ] && [ -n "$(pid_of StandaloneSessionClusterEntrypoint)" ]; then
+    status
+    return 0
+  fi
   write_conf
   if [ -z "$(pid_of StandaloneSessionClusterEntrypoint)" ]; then
     log "starting the JobManager (REST on 127.0.0.1:$REST_PORT)"
@@ -87,8 +92,9 @@ start() {
         org.apache.flink.runtime.taskexecutor.TaskManagerRunner -c "$DIR/conf" \
         >"$DIR/log/taskmanager.out" 2>&1 </dev/null &)
   fi
+  # Wait for a TaskManager of this process to be registered (a dead one may still be listed).
   for _ in $(seq 1 120); do
-    [ "$(slots)" = "$SLOTS" ] && break
+    [ "$(slots)" = "$SLOTS" ] && [ "$(rest /taskmanagers 2>/dev/null | grep -o '"id"' | wc -l)" = 1 ] && break
     sleep 0.5
   done
   if [ "$(slots)" != "$SLOTS" ]; then
