@@ -43,8 +43,7 @@ public class RunCommand implements Callable<Integer> {
     effective.describe().forEach(out::println);
     out.println("  source:  " + config.postgres());
     out.println("  target:  " + config.clickHouse());
-    out.println("  runner:  " + runnerOptions.runner + (runnerOptions.runner.equals("FlinkRunner")
-        ? " (" + (runnerOptions.flinkMaster == null ? "embedded" : runnerOptions.flinkMaster) + ", parallelism " + runnerOptions.parallelism + ")" : ""));
+    out.println("  runner:  " + runnerOptions.describe());
     ReindexJob.Summary summary = ReindexJob.run(config, runnerOptions.pipelineOptions(), progress());
     out.println("reindex run finished");
     out.println(summary.describe());
@@ -56,6 +55,23 @@ public class RunCommand implements Callable<Integer> {
       return ExitCodes.DIFFERENCES;
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * One run of a window as the scheduler launches it: the reindex, then its verification.
+   * Returns one line (mode, counts, verification); throws when the run or the verification fails.
+   */
+  static String runQuietly(ReindexConfig config, RunnerOptions runner) throws Exception {
+    ReindexJob.Summary s = ReindexJob.run(config, runner.pipelineOptions(), ReindexJob.Progress.NONE);
+    dev.scorecards.reindex.verify.VerificationReport report =
+        new dev.scorecards.reindex.verify.Verifier(config.postgres(), config.clickHouse()).verify(config.window(), config.mode());
+    String line = String.format("mode %s, %,d conversations, %,d scorecards, %,d scores written, %,d rows deleted; verification %s",
+        config.mode(), s.conversationsWritten(), s.scorecardsWritten(), s.scoresWritten(),
+        s.conversationRowsDeleted() + s.scorecardRowsDeleted() + s.scoreRowsDeleted(), report.equal() ? "equal" : "FOUND DIFFERENCES");
+    if (!report.equal()) {
+      throw new IllegalStateException(line);
+    }
+    return line;
   }
 
   /** Validates every flag into one immutable configuration, before anything touches a database. */

@@ -46,6 +46,11 @@ public class RunnerOptions {
     return options;
   }
 
+  String describe() {
+    return runner + (runner.equals("FlinkRunner")
+        ? " (" + (flinkMaster == null || flinkMaster.isBlank() ? "embedded" : flinkMaster) + ", parallelism " + parallelism + ")" : "");
+  }
+
   PipelineOptions pipelineOptions() {
     switch (runner) {
       case "DirectRunner":

@@ -1,0 +1,63 @@
+package dev.scorecards.reindex.runners;
+
+import dev.scorecards.reindex.pipeline.ReindexConfig;
+import dev.scorecards.reindex.pipeline.ReindexWindow;
+import dev.scorecards.reindex.runners.schedule.ScheduleState;
+import dev.scorecards.reindex.runners.schedule.Scheduler;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code reindex schedule}: stays up and launches the configured reindex at each cron tick. */
+@Command(name = "schedule", mixinStandardHelpOptions = true,
+    description = "Launch the reindex at each tick of a cron expression; each run covers [end of the previous successful run, now).")
+public class ScheduleCommand implements Callable<Integer> {
+  @Option(names = "--cron", required = true, description = "a cron expression: 5 fields, or 6 with seconds first (\"*/10 * * * * *\")")
+  String cron;
+
+  @Option(names = "--max-runs", defaultValue = "0", description = "stop after this many runs (default: 0, never)")
+  int maxRuns;
+
+  @Option(names = "--state-file", defaultValue = "${env:REINDEX_SCHEDULE_STATE:-.local/schedule-state.properties}",
+      description = "where the end of the last successful run is kept (env REINDEX_SCHEDULE_STATE; default: ${DEFAULT-VALUE})")
+  Path stateFile;
+
+  @Mixin SettingsOptions settings;
+
+  @Mixin ConnectionOptions connections;
+
+  @Mixin RunnerOptions runner;
+
+  @Override
+  public Integer call() throws Exception {
+    ReindexSettings effective = settings.resolve();
+    Scheduler.parse(cron);
+    if (maxRuns < 0) {
+      throw new IllegalArgumentException("--max-runs must not be negative");
+    }
+    // Explicit start and end make the first window; otherwise the first run covers the 24 hours before its tick.
+    boolean explicitWindow = settings.start != null || settings.end != null
+        || System.getenv("REINDEX_START_TIME") != null || System.getenv("REINDEX_END_TIME") != null;
+    ReindexConfig base = ReindexConfig.of(effective.mode(), effective.window(), connections.postgres(), connections.clickHouse())
+        .withBatchSize(effective.batchSize())
+        .withCleanUpBeforeWrite(effective.cleanUpBeforeWrite());
+    ScheduleState state = new ScheduleState(stateFile, effective.mode().name());
+    System.out.printf("schedule: '%s', mode %s, runner %s, state in %s (last successful end: %s)%n",
+        cron, effective.mode(), runner.describe(), stateFile, state.lastSuccessfulEnd().map(Instant::toString).orElse("none"));
+    Scheduler scheduler = new Scheduler(cron,
+        tick -> explicitWindow ? effective.window() : ReindexWindow.of(tick.minus(ReindexSettings.DEFAULT_WINDOW), tick),
+        state,
+        window -> RunCommand.runQuietly(base.withWindow(window), runner),
+        Clock.systemUTC(),
+        line -> {
+          System.out.println(line);
+          System.out.flush();
+        });
+    int failed = scheduler.loop(maxRuns);
+    return failed == 0 ? ExitCodes.OK : ExitCodes.FAILED;
+  }
+}
