@@ -77,7 +77,8 @@ public class RunnerOptions {
       options.setFlinkConfDir(confDir);
     }
     if (master == null || master.isBlank()) {
-      options.setFlinkMaster("[local]");
+      // [auto]: embedded when run from the command line, the submitting cluster when launched by `flink run`.
+      options.setFlinkMaster("[auto]");
     } else {
       if (!master.matches("[A-Za-z0-9.\\-]+:\\d{1,5}")) {
         throw new IllegalArgumentException("the Flink master '" + master + "' is not HOST:PORT");
