@@ -80,6 +80,14 @@ max_connections = 200
 log_min_messages = warning
 CONF
   fi
+  # Benchmarks count the queries each contender sends with pg_stat_statements.
+  if ! grep -q "^shared_preload_libraries = 'pg_stat_statements'" "$PG_DIR/data/postgresql.conf"; then
+    echo "shared_preload_libraries = 'pg_stat_statements'" >>"$PG_DIR/data/postgresql.conf"
+    if pg_running; then
+      log "restarting PostgreSQL to load pg_stat_statements"
+      (close_inherited_fds; as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -m fast -w -t 60 restart >/dev/null </dev/null)
+    fi
+  fi
   if ! pg_running; then
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
     (close_inherited_fds; as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 start >/dev/null </dev/null)

@@ -1,0 +1,247 @@
+package dev.scorecards.reindex.runners;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.scorecards.reindex.pipeline.ClickHouseClient;
+import dev.scorecards.reindex.pipeline.ClickHouseSettings;
+import dev.scorecards.reindex.pipeline.PostgresSettings;
+import dev.scorecards.reindex.pipeline.ReindexWindow;
+import dev.scorecards.reindex.runners.bench.BaselineLoop;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code reindex bench}: seeds its own databases, then on exactly that data and window runs
+ * and times, one after another, B0 (PostgreSQL COPY piped into clickhouse-client, the
+ * practical ceiling), B1 (the original job's loop) and the pipeline on the DirectRunner and on
+ * embedded Flink, each in a process of its own under /usr/bin/time, emptying ClickHouse between
+ * contenders. INSERTs are counted from ClickHouse's query_log, PostgreSQL queries from
+ * pg_stat_statements.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmark the pipeline against B0 (COPY | clickhouse-client) and B1 (the original loop).")
+public class BenchCommand implements Callable<Integer> {
+  static final String DB = "reindex_bench";
+  static final ReindexWindow WINDOW = ReindexWindow.parse("2026-03-01T00:00:00Z", "2026-03-08T00:00:00Z");
+
+  @Option(names = "--scorecards", defaultValue = "200000") long scorecards;
+
+  @Option(names = "--scores-per-scorecard", defaultValue = "10") int scoresPerScorecard;
+
+  @Option(names = "--runs", defaultValue = "1", description = "runs per contender; the best wall time counts") int runs;
+
+  @Option(names = "--contenders", defaultValue = "b0,b1,direct,flink", split = ",") List<String> contenders;
+
+  @Option(names = "--json", description = "save the results as one JSON object") Path json;
+
+  @Option(names = "--pg-host", defaultValue = "127.0.0.1:55432") String pgHost;
+
+  @Option(names = "--ch-url", defaultValue = "http://127.0.0.1:18123") String chUrl;
+
+  @Option(names = "--ch-native-port", defaultValue = "19000") int chNativePort;
+
+  private PostgresSettings postgres() {
+    return new PostgresSettings("jdbc:postgresql://" + pgHost + "/" + DB, "reindex", null);
+  }
+
+  private PostgresSettings admin() {
+    return new PostgresSettings("jdbc:postgresql://" + pgHost + "/" + DB, "postgres", null);
+  }
+
+  private ClickHouseClient ch() {
+    return new ClickHouseClient(new ClickHouseSettings(chUrl, DB, "default", null));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    prepare();
+    try (Connection c = postgres().connect()) {
+      Seeder.Result r = Seeder.seed(c, new Seeder.Spec(scorecards, scoresPerScorecard, WINDOW, 7), true);
+      System.out.printf("bench: seeded %,d process scorecards and %,d scores in %.1f s%n", r.processScorecards(), r.scores(), r.seconds());
+    }
+    Map<String, Map<String, Object>> results = new LinkedHashMap<>();
+    for (String contender : contenders) {
+      Map<String, Object> best = null;
+      for (int i = 0; i < runs; i++) {
+        Map<String, Object> m = measure(contender, command(contender));
+        if (best == null || (double) m.get("wall_s") < (double) best.get("wall_s")) {
+          best = m;
+        }
+      }
+      results.put(contender, best);
+      System.out.println("bench: " + contender + " " + best);
+    }
+    if (contenders.contains("direct")) {
+      // Verification of the clean window the direct run left, timed on its own.
+      for (String t : List.of("scorecards", "scores")) {
+        ch().execute("TRUNCATE TABLE " + DB + "." + t);
+      }
+      run(command("direct"));
+      results.put("verify", measure("verify", javaCommand(List.of("verify", "--mode", "process"), true)));
+    }
+    print(results);
+    if (json != null) {
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), results);
+    }
+    return ExitCodes.OK;
+  }
+
+  private void prepare() throws Exception {
+    try (Connection c = new PostgresSettings("jdbc:postgresql://" + pgHost + "/reindex", "postgres", null).connect();
+        Statement st = c.createStatement()) {
+      ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_database WHERE datname = '" + DB + "'");
+      rs.next();
+      if (rs.getLong(1) == 0) {
+        st.execute("CREATE DATABASE " + DB + " OWNER reindex");
+      }
+    }
+    try (Connection c = postgres().connect(); Statement st = c.createStatement()) {
+      st.execute("SET client_min_messages = warning");
+      st.execute(Files.readString(Path.of(System.getProperty("reindex.home", "."), "contract", "postgres.sql")));
+    }
+    try (Connection c = admin().connect(); Statement st = c.createStatement()) {
+      st.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    }
+    new ClickHouseClient(new ClickHouseSettings(chUrl, "default", "default", null)).execute("CREATE DATABASE IF NOT EXISTS " + DB);
+    String ddl = Files.readString(Path.of(System.getProperty("reindex.home", "."), "contract", "clickhouse.sql")).lines()
+        .filter(l -> !l.strip().startsWith("--")).collect(Collectors.joining("\n"));
+    for (String statement : ddl.split(";")) {
+      if (!statement.isBlank()) {
+        ch().execute(statement.strip());
+      }
+    }
+  }
+
+  private List<String> command(String contender) {
+    String start = WINDOW.start().toString();
+    String end = WINDOW.end().toString();
+    switch (contender) {
+      case "b0": {
+        String pg = "psql -h " + pgHost.split(":")[0] + " -p " + pgHost.split(":")[1] + " -U reindex -d " + DB + " -qAt -c ";
+        String t = "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')";
+        String window = " r.type = 2 AND s.updated_at >= '" + start + "' AND s.updated_at < '" + end + "'";
+        String from = " FROM director.scorecards s JOIN director.scorecard_template_revisions r ON r.template_id = s.template_id AND r.revision = s.template_revision";
+        String scorecardsSql = "COPY (SELECT s.customer_id, s.profile_id, s.scorecard_id, s.template_id, s.template_revision, 1,"
+            + " coalesce(s.conversation_id, ''), coalesce(s.agent_user_id, ''), s.creator_user_id, coalesce(s.submitter_user_id, ''), s.score, "
+            + String.format(t, "s.submitted_at") + ", " + String.format(t, "s.created_at") + ", " + String.format(t, "s.updated_at")
+            + from + " WHERE" + window + ") TO STDOUT";
+        String scoresSql = "COPY (SELECT s.customer_id, s.profile_id, h.scorecard_id, h.criterion_id, 1, coalesce(s.conversation_id, ''),"
+            + " h.numeric_value, h.not_applicable::int, h.ai_scored::int, coalesce(h.comment, ''), " + String.format(t, "s.created_at") + ", "
+            + String.format(t, "h.updated_at") + " FROM director.historic_scorecard_scores h JOIN director.scorecards s ON s.scorecard_id = h.scorecard_id"
+            + " JOIN director.scorecard_template_revisions r ON r.template_id = s.template_id AND r.revision = s.template_revision WHERE" + window + ") TO STDOUT";
+        String client = "clickhouse-client --port " + chNativePort + " --query ";
+        return List.of("bash", "-o", "pipefail", "-c",
+            pg + quote(scorecardsSql) + " | " + client + quote("INSERT INTO " + DB + ".scorecards FORMAT TabSeparated") + " && "
+                + pg + quote(scoresSql) + " | " + client + quote("INSERT INTO " + DB + ".scores FORMAT TabSeparated"));
+      }
+      case "b1":
+        return javaCommand(List.of("bench-loop", "--start", start, "--end", end), false);
+      case "direct":
+        return javaCommand(List.of("run", "--mode", "process", "--no-verify", "--start", start, "--end", end), false);
+      case "flink":
+        return javaCommand(List.of("run", "--mode", "process", "--no-verify", "--runner", "FlinkRunner", "--parallelism", "2",
+            "--start", start, "--end", end), false);
+      default:
+        throw new IllegalArgumentException("unknown contender '" + contender + "' (b0, b1, direct, flink)");
+    }
+  }
+
+  private static String quote(String s) {
+    return "'" + s.replace("'", "'\\''") + "'";
+  }
+
+  private List<String> javaCommand(List<String> args, boolean lightJit) {
+    List<String> cmd = new ArrayList<>(List.of("java"));
+    cmd.addAll(lightJit ? List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC") : List.of("-Xmx4g"));
+    cmd.addAll(List.of("-jar", RunnerOptions.bundledJar()));
+    cmd.addAll(args);
+    cmd.addAll(List.of("--pg-url", postgres().jdbcUrl(), "--ch-url", chUrl, "--ch-database", DB));
+    return cmd;
+  }
+
+  private Map<String, Object> measure(String name, List<String> command) throws Exception {
+    for (String t : List.of("scorecards", "scores")) {
+      if (!name.equals("verify")) {
+        ch().execute("TRUNCATE TABLE " + DB + "." + t);
+      }
+    }
+    try (Connection c = admin().connect(); Statement st = c.createStatement()) {
+      st.execute("SELECT pg_stat_statements_reset()");
+    }
+    ch().execute("SYSTEM FLUSH LOGS");
+    long since = Instant.now().getEpochSecond();
+    Path timing = Files.createTempFile("reindex-bench", ".time");
+    List<String> timed = new ArrayList<>(List.of("/usr/bin/time", "-f", "%e %U %S %M", "-o", timing.toString()));
+    timed.addAll(command);
+    run(timed);
+    String[] t = Files.readString(timing).strip().lines().reduce((a, b) -> b).orElseThrow().split(" ");
+    ch().execute("SYSTEM FLUSH LOGS");
+    long inserts = ch().count("SELECT count() FROM system.query_log WHERE type = 2 AND event_time >= toDateTime(" + since + ")"
+        + " AND query LIKE 'INSERT INTO " + DB + ".%'");
+    long pgQueries;
+    try (Connection c = admin().connect(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
+            + " WHERE d.datname = '" + DB + "' AND s.query NOT LIKE '%pg_stat_statements%'")) {
+      rs.next();
+      pgQueries = rs.getLong(1);
+    }
+    long scorecardRows = ch().count("SELECT count() FROM " + DB + ".scorecards");
+    long scoreRows = ch().count("SELECT count() FROM " + DB + ".scores");
+    double wall = Double.parseDouble(t[0]);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("score_rows_per_s", Math.round(scoreRows / wall));
+    m.put("scorecards_per_s", Math.round(scorecardRows / wall));
+    m.put("wall_s", wall);
+    m.put("cpu_s", Math.round((Double.parseDouble(t[1]) + Double.parseDouble(t[2])) * 10) / 10.0);
+    m.put("peak_rss_mb", Long.parseLong(t[3]) / 1024);
+    m.put("inserts", inserts);
+    m.put("pg_queries", pgQueries);
+    m.put("score_rows", scoreRows);
+    m.put("scorecard_rows", scorecardRows);
+    return m;
+  }
+
+  private static void run(List<String> command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("the benchmark step failed (exit " + p.exitValue() + "): " + String.join(" ", command).substring(0, 200));
+    }
+  }
+
+  private void print(Map<String, Map<String, Object>> results) {
+    System.out.printf("%nbench: %,d process scorecards x ~%d scores, window %s, %d cores%n", scorecards, scoresPerScorecard, WINDOW,
+        Runtime.getRuntime().availableProcessors());
+    System.out.printf("%-8s %14s %14s %8s %8s %10s %9s %11s%n", "", "score rows/s", "scorecards/s", "wall s", "cpu s", "peak MB", "inserts", "pg queries");
+    for (var e : results.entrySet()) {
+      Map<String, Object> m = e.getValue();
+      System.out.printf("%-8s %,14d %,14d %8.1f %8.1f %,10d %,9d %,11d%n", e.getKey(), m.get("score_rows_per_s"), m.get("scorecards_per_s"),
+          m.get("wall_s"), m.get("cpu_s"), m.get("peak_rss_mb"), m.get("inserts"), m.get("pg_queries"));
+    }
+  }
+
+  /** B1 in a process of its own: {@code reindex bench-loop}. */
+  @Command(name = "bench-loop", hidden = true, description = "B1: the original job's loop (benchmark baseline).")
+  public static class Loop implements Callable<Integer> {
+    @Option(names = "--start", required = true) String start;
+    @Option(names = "--end", required = true) String end;
+    @picocli.CommandLine.Mixin ConnectionOptions connections;
+
+    @Override
+    public Integer call() throws Exception {
+      long[] n = BaselineLoop.run(connections.postgres(), connections.clickHouse(), ReindexWindow.parse(start, end));
+      System.out.printf("b1: %,d scorecards, %,d scores%n", n[0], n[1]);
+      return ExitCodes.OK;
+    }
+  }
+}
