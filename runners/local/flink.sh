@@ -17,13 +17,8 @@ SLOTS=2
 
 log() { printf 'flink: %s\n' "$*" >&2; }
 
-close_inherited_fds() {
-  local fd
-  for fd in /proc/$BASHPID/fd/*; do
-    fd=${fd##*/}
-    if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
-  done
-}
+# shellcheck source=lib.sh
+. "$ROOT/runners/local/lib.sh"
 
 rest() { curl -sS --max-time 3 "http://127.0.0.1:$REST_PORT$1"; }
 

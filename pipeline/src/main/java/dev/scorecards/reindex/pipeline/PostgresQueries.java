@@ -22,14 +22,16 @@ public final class PostgresQueries {
   /** The process scorecards ({@code s}, with their revision {@code r}) in {@code [?, ?)}. */
   public static final String PROCESS_SCORECARDS_FROM = PROCESS_SCORECARDS + " AND s.updated_at >= ? AND s.updated_at < ?";
 
-  /** The scores ({@code h}) of the process scorecards ({@code s}, {@code r}) in {@code [?, ?)}. */
-  public static final String PROCESS_SCORES_FROM =
+  /** Scores ({@code h}) with their scorecard ({@code s}) and its revision ({@code r}); a WHERE follows. */
+  private static final String SCORES_WITH_SCORECARDS =
       " FROM director.historic_scorecard_scores h"
           + " JOIN director.scorecards s ON s.scorecard_id = h.scorecard_id"
           + " JOIN director.scorecard_template_revisions r"
-          + " ON r.template_id = s.template_id AND r.revision = s.template_revision"
-          + " WHERE r.type = " + ClickHouseMapping.PROCESS_TEMPLATE_TYPE
-          + " AND s.updated_at >= ? AND s.updated_at < ?";
+          + " ON r.template_id = s.template_id AND r.revision = s.template_revision";
+
+  /** The scores ({@code h}) of the process scorecards ({@code s}, {@code r}) in {@code [?, ?)}. */
+  public static final String PROCESS_SCORES_FROM =
+      SCORES_WITH_SCORECARDS + " WHERE r.type = " + ClickHouseMapping.PROCESS_TEMPLATE_TYPE + " AND s.updated_at >= ? AND s.updated_at < ?";
 
   /** The conversations ({@code c}) of {@code app.chats} updated in {@code [?, ?)}. */
   public static final String CONVERSATIONS_FROM = " FROM app.chats c WHERE c.updated_at >= ? AND c.updated_at < ?";
@@ -46,22 +48,19 @@ public final class PostgresQueries {
 
   /** The scores ({@code h}) of those conversation scorecards. */
   public static final String CONVERSATION_SCORES_FROM =
-      " FROM director.historic_scorecard_scores h"
-          + " JOIN director.scorecards s ON s.scorecard_id = h.scorecard_id"
-          + " JOIN director.scorecard_template_revisions r"
-          + " ON r.template_id = s.template_id AND r.revision = s.template_revision"
-          + " WHERE r.type = " + ClickHouseMapping.CONVERSATION_TEMPLATE_TYPE
+      SCORES_WITH_SCORECARDS + " WHERE r.type = " + ClickHouseMapping.CONVERSATION_TEMPLATE_TYPE
           + " AND s.conversation_id IN (SELECT c.conversation_id" + CONVERSATIONS_FROM + ")";
 
-  /** Conversations in one range {@code [?, ?)}, read by {@link #conversation}. */
-  public static final String READ_CONVERSATIONS =
+  /** The columns {@link #conversation} reads, in its order. */
+  private static final String CONVERSATION_COLUMNS =
       "SELECT c.conversation_id, c.customer_id, c.profile_id, c.agent_user_id, c.channel, c.language,"
-          + " c.started_at, c.ended_at, c.created_at, c.updated_at" + CONVERSATIONS_FROM;
+          + " c.started_at, c.ended_at, c.created_at, c.updated_at";
+
+  /** Conversations in one range {@code [?, ?)}, read by {@link #conversation}. */
+  public static final String READ_CONVERSATIONS = CONVERSATION_COLUMNS + CONVERSATIONS_FROM;
 
   /** The conversations among the given ids ({@code text[]}), read by {@link #conversation}: what a repair rewrites. */
-  public static final String READ_CONVERSATIONS_BY_IDS =
-      "SELECT c.conversation_id, c.customer_id, c.profile_id, c.agent_user_id, c.channel, c.language,"
-          + " c.started_at, c.ended_at, c.created_at, c.updated_at FROM app.chats c WHERE c.conversation_id = ANY(?)";
+  public static final String READ_CONVERSATIONS_BY_IDS = CONVERSATION_COLUMNS + " FROM app.chats c WHERE c.conversation_id = ANY(?)";
 
   /** The ids and versions of the conversations in {@code [?, ?)}, for accounting. */
   public static final String CONVERSATION_KEYS =

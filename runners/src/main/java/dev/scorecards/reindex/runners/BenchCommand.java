@@ -88,7 +88,8 @@ public class BenchCommand implements Callable<Integer> {
         ch().execute("TRUNCATE TABLE " + DB + "." + t);
       }
       run(command("direct"));
-      results.put("verify", measure("verify", javaCommand(List.of("verify", "--mode", "process"), true)));
+      results.put("verify", measure("verify", javaCommand(List.of("verify", "--mode", "process",
+          "--start", WINDOW.start().toString(), "--end", WINDOW.end().toString()), true)));
     }
     print(results);
     if (json != null) {
