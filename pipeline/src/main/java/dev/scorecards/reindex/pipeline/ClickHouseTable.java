@@ -1,7 +1,6 @@
 package dev.scorecards.reindex.pipeline;
 
 import java.util.List;
-import java.util.stream.Collectors;
 import org.apache.beam.sdk.io.clickhouse.TableSchema;
 import org.apache.beam.sdk.schemas.Schema;
 
@@ -120,8 +119,4 @@ public enum ClickHouseTable {
             .toArray(TableSchema.Column[]::new));
   }
 
-  /** The column list, comma separated, in the table's order. */
-  public String columnList() {
-    return columns.stream().map(Column::name).collect(Collectors.joining(", "));
-  }
 }

@@ -65,9 +65,6 @@ public record ReindexConfig(
     return new ReindexConfig(mode, window, batchSize, cleanUpBeforeWrite, postgres, clickHouse, rowsPerPartition, maxPartitions, n, deleteBatchSize, fetchSize);
   }
 
-  public ReindexConfig withDeleteBatchSize(int n) {
-    return new ReindexConfig(mode, window, batchSize, cleanUpBeforeWrite, postgres, clickHouse, rowsPerPartition, maxPartitions, insertBlockSize, n, fetchSize);
-  }
 
   @Override
   public String toString() {

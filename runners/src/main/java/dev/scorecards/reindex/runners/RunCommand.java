@@ -8,7 +8,6 @@ import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import org.apache.beam.runners.direct.DirectOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -81,10 +80,6 @@ public class RunCommand implements Callable<Integer> {
         .withCleanUpBeforeWrite(effective.cleanUpBeforeWrite())
         .withInsertBlockSize(insertBlockSize)
         .withPartitioning(rowsPerPartition, maxPartitions);
-  }
-
-  public static DirectOptions directOptions() {
-    return RunnerOptions.direct();
   }
 
   /** A progress bar on a terminal; nothing when the output goes elsewhere. */

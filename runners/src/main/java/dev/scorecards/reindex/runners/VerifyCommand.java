@@ -40,7 +40,7 @@ public class VerifyCommand implements Callable<Integer> {
     System.out.print(report.describe());
     if (!report.equal() && repair) {
       String version = new ClickHouseClient(config.clickHouse()).execute("SELECT version()").trim();
-      Repair.Outcome outcome = Repair.run(config, report, version, RunCommand.directOptions());
+      Repair.Outcome outcome = Repair.run(config, report, version, RunnerOptions.direct());
       System.out.printf("repair: rewrote %,d scorecards and %,d conversations (deleted %,d scorecard rows and %,d score rows first)%n",
           outcome.scorecardsAffected(), outcome.conversationsAffected(), outcome.deleted().scorecardRows(), outcome.deleted().scoreRows());
       report = verifier.verify(config.window(), config.mode());

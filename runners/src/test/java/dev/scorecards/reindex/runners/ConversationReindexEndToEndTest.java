@@ -59,7 +59,7 @@ class ConversationReindexEndToEndTest {
 
   static ReindexJob.Summary run(Mode mode, boolean cleanUp) throws Exception {
     ReindexConfig config = ProcessReindexEndToEndTest.config().withMode(mode).withCleanUpBeforeWrite(cleanUp);
-    return ReindexJob.run(config, RunCommand.directOptions(), ReindexJob.Progress.NONE);
+    return ReindexJob.run(config, RunnerOptions.direct(), ReindexJob.Progress.NONE);
   }
 
   static VerificationReport verify(Mode mode) throws Exception {

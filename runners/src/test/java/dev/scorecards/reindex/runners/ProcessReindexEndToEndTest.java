@@ -47,7 +47,7 @@ class ProcessReindexEndToEndTest {
   }
 
   static ReindexJob.Summary run(ReindexConfig config) throws Exception {
-    return ReindexJob.run(config, RunCommand.directOptions(), ReindexJob.Progress.NONE);
+    return ReindexJob.run(config, RunnerOptions.direct(), ReindexJob.Progress.NONE);
   }
 
   static void assertClickHouseEqualsPostgres() throws Exception {

@@ -7,7 +7,7 @@ import dev.scorecards.reindex.pipeline.ReindexConfig;
 import dev.scorecards.reindex.pipeline.ReindexJob;
 import dev.scorecards.reindex.pipeline.ReindexWindow;
 import dev.scorecards.reindex.proto.ReindexProcessScorecardsInput;
-import dev.scorecards.reindex.runners.RunCommand;
+import dev.scorecards.reindex.runners.RunnerOptions;
 import dev.scorecards.reindex.verify.VerificationReport;
 import dev.scorecards.reindex.verify.Verifier;
 import java.time.Instant;
@@ -30,7 +30,7 @@ public final class PipelineLauncher implements JobHandler.Launcher {
     ReindexConfig config = ReindexConfig.of(Mode.process, window, postgres, clickHouse)
         .withBatchSize(input.getBatchSize())
         .withCleanUpBeforeWrite(input.getCleanUpBeforeWrite());
-    ReindexJob.Summary summary = ReindexJob.run(config, RunCommand.directOptions(), new ReindexJob.Progress() {
+    ReindexJob.Summary summary = ReindexJob.run(config, RunnerOptions.direct(), new ReindexJob.Progress() {
       private long total;
 
       @Override
