@@ -22,6 +22,14 @@ public record ClickHouseSettings(String httpUrl, String database, String user, S
     if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
       throw new IllegalArgumentException("the ClickHouse URL '" + httpUrl + "' is not an http(s) URL such as http://127.0.0.1:8123");
     }
+    // Every request adds its own parameters: a query string here would be sent with each of
+    // them (ClickHouse prepends a `query` parameter to the body), and credentials belong in
+    // the environment, not in a URL that gets printed.
+    if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null
+        || (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/"))) {
+      throw new IllegalArgumentException("the ClickHouse URL '" + (uri.getRawUserInfo() == null ? httpUrl : "(with credentials)")
+          + "' must be only scheme, host and port, such as http://127.0.0.1:8123");
+    }
     requireIdentifier("ClickHouse database", database);
   }
 

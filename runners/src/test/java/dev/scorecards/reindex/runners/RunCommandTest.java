@@ -69,6 +69,37 @@ class RunCommandTest {
     assertThat(rowsInClickHouse()).isZero();
   }
 
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "--ch-database|reindex_test; DROP TABLE reindex_test.scores|the ClickHouse database name 'reindex_test; DROP TABLE reindex_test.scores' is not a plain identifier",
+      "--ch-database|reindex_test.scores --|is not a plain identifier",
+      "--ch-database|`reindex`|is not a plain identifier",
+      "--start|2026-04-01T00:00:00Z' OR '1'='1|is not an RFC 3339 time",
+      "--end|2026-04-02T00:00:00Z); DELETE FROM director.scorecards; --|is not an RFC 3339 time",
+      "--ch-url|http://127.0.0.1:18123/?query=DROP TABLE x|is not a URL such as",
+      "--ch-url|http://127.0.0.1:18123/?query=DROP%20TABLE%20reindex_test.scores%3B|must be only scheme, host and port",
+      "--ch-url|http://default:secret@127.0.0.1:18123|must be only scheme, host and port",
+  })
+  void injectionAttemptsInNamesAndTimesAreRefusedBeforeAnythingIsSent(String flag, String value, String message) throws Exception {
+    List<String> args = new ArrayList<>(List.of("--mode", "process"));
+    if (!flag.equals("--start")) {
+      args.addAll(List.of("--start", "2026-04-01T00:00:00Z"));
+    }
+    if (!flag.equals("--end")) {
+      args.addAll(List.of("--end", "2026-04-02T00:00:00Z"));
+    }
+    args.addAll(List.of(flag, value));
+    assertThat(run(args.toArray(new String[0]))).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains(message).doesNotContain("secret");
+    assertThat(rowsInClickHouse()).isZero();
+    assertThat(TestDatabases.ch().count("SELECT count() FROM system.tables WHERE database = '" + TestDatabases.DATABASE + "'")).isEqualTo(3);
+    try (java.sql.Connection c = TestDatabases.postgres().connect(); java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM director.scorecards")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isEqualTo(1);
+    }
+  }
+
   @Test
   void anUnknownFlagIsAUsageError() {
     assertThat(run("--mode", "process", "--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z", "--bogus")).isEqualTo(ExitCodes.USAGE);
