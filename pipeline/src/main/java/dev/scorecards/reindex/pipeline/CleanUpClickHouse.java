@@ -244,12 +244,10 @@ public class CleanUpClickHouse extends PTransform<PCollectionTuple, PCollection<
     public void processElement(@Element Iterable<String> ids, OutputReceiver<Integer> out) {
       List<String> group = StreamSupport.stream(ids.spliterator(), false).collect(Collectors.toList());
       if (conversations) {
-        long rows = ClickHouseDeletes.submitConversations(client, group);
-        conversationRowsDeleted.inc(rows);
-        if (rows > 0) {
-          mutations.inc();
-          submitted = true;
-        }
+        long[] deleted = ClickHouseDeletes.submitConversations(client, group);
+        conversationRowsDeleted.inc(deleted[0]);
+        mutations.inc(deleted[1]);
+        submitted |= deleted[1] > 0;
       } else {
         ClickHouseDeletes.Deleted deleted = ClickHouseDeletes.submit(client, group);
         scorecardRowsDeleted.inc(deleted.scorecardRows());

@@ -1,7 +1,6 @@
 package dev.scorecards.reindex.pipeline;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
@@ -24,63 +23,40 @@ public final class ClickHouseDeletes {
 
   /** What one delete did: rows found (and deleted) in each table, and the mutations submitted. */
   public record Deleted(long scorecardRows, long scoreRows, int mutations) {
-    Deleted plus(Deleted o) {
-      return new Deleted(scorecardRows + o.scorecardRows, scoreRows + o.scoreRows, mutations + o.mutations);
-    }
   }
 
   /**
-   * Submits the mutations deleting every row of these scorecards, in groups of at most
-   * {@link #MAX_IDS_PER_MUTATION}; a table holding none of them gets no mutation. Does not
-   * wait: call {@link #waitForMutations} before relying on the rows being gone.
+   * Submits the mutations deleting every row of these scorecards from both tables, in groups of
+   * at most {@link #MAX_IDS_PER_MUTATION}; a group no table row matches gets no mutation. Does
+   * not wait: call {@link #waitForMutations} before relying on the rows being gone.
    */
   public static Deleted submit(ClickHouseClient client, Collection<String> scorecardIds) {
-    Deleted total = new Deleted(0, 0, 0);
-    List<String> group = new ArrayList<>();
-    for (String id : scorecardIds) {
-      group.add(ClickHouseClient.quote(id));
-      if (group.size() == MAX_IDS_PER_MUTATION) {
-        total = total.plus(submitGroup(client, group));
-        group.clear();
-      }
-    }
-    if (!group.isEmpty()) {
-      total = total.plus(submitGroup(client, group));
-    }
-    return total;
+    long[] scorecards = deleteRows(client, ClickHouseTable.SCORECARDS, "scorecard_id", scorecardIds);
+    long[] scores = deleteRows(client, ClickHouseTable.SCORES, "scorecard_id", scorecardIds);
+    return new Deleted(scorecards[0], scores[0], (int) (scorecards[1] + scores[1]));
   }
 
-  /** Submits the mutations deleting every {@code conversations} row of these conversations; returns the rows found. */
-  public static long submitConversations(ClickHouseClient client, Collection<String> conversationIds) {
+  /** The same for the {@code conversations} rows of these conversations: {rows found, mutations submitted}. */
+  public static long[] submitConversations(ClickHouseClient client, Collection<String> conversationIds) {
+    return deleteRows(client, ClickHouseTable.CONVERSATIONS, "conversation_id", conversationIds);
+  }
+
+  /** Deletes the rows of {@code table} whose {@code column} is one of {@code ids}: {rows found, mutations submitted}. */
+  private static long[] deleteRows(ClickHouseClient client, ClickHouseTable table, String column, Collection<String> ids) {
+    List<String> quoted = ids.stream().map(ClickHouseClient::quote).toList();
+    String qualified = client.settings().qualified(table);
     long rows = 0;
-    List<String> ids = new ArrayList<>(conversationIds);
-    for (int from = 0; from < ids.size(); from += MAX_IDS_PER_MUTATION) {
-      String condition = "conversation_id IN (" + String.join(",",
-          ids.subList(from, Math.min(ids.size(), from + MAX_IDS_PER_MUTATION)).stream().map(ClickHouseClient::quote).toList()) + ")";
-      String qualified = client.settings().qualified(ClickHouseTable.CONVERSATIONS);
+    long mutations = 0;
+    for (int from = 0; from < quoted.size(); from += MAX_IDS_PER_MUTATION) {
+      String condition = column + " IN (" + String.join(",", quoted.subList(from, Math.min(quoted.size(), from + MAX_IDS_PER_MUTATION))) + ")";
       long found = client.count("SELECT count() FROM " + qualified + " WHERE " + condition);
       if (found > 0) {
         client.execute("ALTER TABLE " + qualified + " DELETE WHERE " + condition);
+        mutations++;
       }
       rows += found;
     }
-    return rows;
-  }
-
-  private static Deleted submitGroup(ClickHouseClient client, List<String> quotedIds) {
-    String condition = "scorecard_id IN (" + String.join(",", quotedIds) + ")";
-    long[] rows = new long[2];
-    int mutations = 0;
-    ClickHouseTable[] tables = {ClickHouseTable.SCORECARDS, ClickHouseTable.SCORES};
-    for (int i = 0; i < tables.length; i++) {
-      String qualified = client.settings().qualified(tables[i]);
-      rows[i] = client.count("SELECT count() FROM " + qualified + " WHERE " + condition);
-      if (rows[i] > 0) {
-        client.execute("ALTER TABLE " + qualified + " DELETE WHERE " + condition);
-        mutations++;
-      }
-    }
-    return new Deleted(rows[0], rows[1], mutations);
+    return new long[] {rows, mutations};
   }
 
   /** Waits until no mutation of the target tables is left unfinished. */

@@ -100,6 +100,15 @@ public enum ClickHouseTable {
     }
   }
 
+  /**
+   * The statements of a ClickHouse DDL file such as {@code contract/clickhouse.sql}: comment
+   * lines dropped (they may hold ';'), split at ';', for sending one by one over HTTP.
+   */
+  public static List<String> ddlStatements(String ddl) {
+    String withoutComments = String.join("\n", ddl.lines().filter(l -> !l.strip().startsWith("--")).toList());
+    return java.util.Arrays.stream(withoutComments.split(";")).map(String::strip).filter(st -> !st.isEmpty()).toList();
+  }
+
   public String tableName() {
     return tableName;
   }

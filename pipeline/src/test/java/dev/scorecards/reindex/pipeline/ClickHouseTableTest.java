@@ -47,6 +47,12 @@ class ClickHouseTableTest {
   }
 
   @Test
+  void theContractSplitsIntoItsThreeCreateStatementsDespiteSemicolonsInComments() throws IOException {
+    List<String> statements = ClickHouseTable.ddlStatements(Files.readString(CONTRACT.resolve("clickhouse.sql")));
+    assertThat(statements).hasSize(3).allMatch(st -> st.startsWith("CREATE TABLE IF NOT EXISTS")).noneMatch(st -> st.contains("--"));
+  }
+
+  @Test
   void theClickHouseIoSchemaHasEveryColumnWithItsType() {
     for (ClickHouseTable table : ClickHouseTable.values()) {
       TableSchema schema = table.clickHouseIoSchema();

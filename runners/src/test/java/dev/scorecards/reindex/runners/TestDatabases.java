@@ -67,13 +67,8 @@ final class TestDatabases {
       st.execute(Files.readString(CONTRACT.resolve("postgres.sql")));
     }
     new ClickHouseClient(new ClickHouseSettings(CH_URL, "default", "default", null)).execute("CREATE DATABASE IF NOT EXISTS " + DATABASE);
-    String withoutComments = Files.readString(CONTRACT.resolve("clickhouse.sql")).lines()
-        .filter(l -> !l.strip().startsWith("--")).collect(Collectors.joining("\n"));
-    for (String ddl : withoutComments.split(";")) {
-      String statement = ddl.strip();
-      if (!statement.isEmpty()) {
-        ch().execute(statement);
-      }
+    for (String statement : ClickHouseTable.ddlStatements(Files.readString(CONTRACT.resolve("clickhouse.sql")))) {
+      ch().execute(statement);
     }
     prepared = true;
   }
