@@ -68,6 +68,16 @@ public final class ClickHouseClient {
   }
 
   /**
+   * Inserts TabSeparated rows into {@code table} (qualified by the database): the statement
+   * travels in the URL, the values in the body, so no value is ever parsed as SQL.
+   */
+  public void insertTsv(String table, CharSequence tsv) {
+    String sql = "INSERT INTO " + settings.database() + "." + ClickHouseSettings.requireIdentifier("ClickHouse table", table)
+        + " FORMAT TabSeparated";
+    send(sql, HttpRequest.BodyPublishers.ofString(tsv.toString()), null, "&query=" + enc(sql));
+  }
+
+  /**
    * Runs {@code sql} with an external table {@code name} of the given structure
    * (for example {@code "id String, t UInt32"}) holding {@code tsv}: one TabSeparated line a
    * row. ClickHouse joins it like a temporary table, so thousands of keys can be looked up

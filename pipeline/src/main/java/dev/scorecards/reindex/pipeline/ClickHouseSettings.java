@@ -55,6 +55,17 @@ public record ClickHouseSettings(String httpUrl, String database, String user, S
    * HTTP_CLIENT provider inserts are sent empty or hang (README, "ClickHouse versions").
    */
   public String jdbcUrlFor(String serverVersion) {
+    return jdbcUrlFor(serverVersion, true);
+  }
+
+  /**
+   * As {@link #jdbcUrlFor(String)}; with {@code deduplicate} false every INSERT carries the
+   * server setting {@code insert_deduplicate=0} (a clean-up run: on Replicated tables a block
+   * deleted and written again identically would otherwise be dropped as a duplicate).
+   * ClickHouseIO's own {@code withInsertDeduplicate} sends a setting name ClickHouse does not
+   * know, so the setting goes through the driver's {@code custom_settings}.
+   */
+  public String jdbcUrlFor(String serverVersion, boolean deduplicate) {
     URI uri = uri();
     int port = uri.getPort() > 0 ? uri.getPort() : ("https".equals(uri.getScheme()) ? 8443 : 8123);
     StringBuilder url = new StringBuilder("jdbc:clickhouse:").append(uri.getScheme()).append("://")
@@ -62,6 +73,7 @@ public record ClickHouseSettings(String httpUrl, String database, String user, S
         .append("?server_version=").append(serverVersion)
         .append("&server_time_zone=UTC&compress=0&http_connection_provider=HTTP_CLIENT")
         .append("&connect_timeout=10000&socket_timeout=600000")
+        .append(deduplicate ? "" : "&custom_settings=insert_deduplicate%3D0")
         .append("&user=").append(java.net.URLEncoder.encode(user, java.nio.charset.StandardCharsets.UTF_8));
     if (password != null && !password.isEmpty()) {
       url.append("&password=").append(java.net.URLEncoder.encode(password, java.nio.charset.StandardCharsets.UTF_8));

@@ -27,6 +27,12 @@ public final class ReindexJob {
 
     default void advanced(long scorecardsDone) {}
 
+    /** The pipeline is running: the handle to cancel it with. */
+    default void running(PipelineResult result) {}
+
+    /** Work was done since the last call: a batch joined, rows handed to a writer, rows deleted. */
+    default void heartbeat() {}
+
     default void finished() {}
   }
 
@@ -86,12 +92,21 @@ public final class ReindexJob {
     PartitionPlan plan = PartitionPlan.plan(config.window(), counted, config.rowsPerPartition(), config.maxPartitions());
 
     PipelineResult result = ReindexPipeline.build(config, plan, version, options).run();
+    progress.running(result);
     progress.started(counted);
     try {
       PipelineResult.State state;
+      long work = 0;
       do {
         state = result.waitUntilFinish(org.joda.time.Duration.millis(500));
-        progress.advanced(counter(result.metrics().allMetrics(), ReindexMetrics.SCORECARDS_WRITTEN, false));
+        MetricQueryResults live = result.metrics().allMetrics();
+        progress.advanced(counter(live, ReindexMetrics.SCORECARDS_WRITTEN, false));
+        long now = counter(live, ReindexMetrics.BATCHES_JOINED, false) + counter(live, ReindexMetrics.SCORECARDS_WRITTEN, false)
+            + counter(live, ReindexMetrics.CONVERSATIONS_WRITTEN, false) + counter(live, ReindexMetrics.MUTATIONS, false);
+        if (now > work) {
+          work = now;
+          progress.heartbeat();
+        }
       } while (state == null || !state.isTerminal());
       if (state != PipelineResult.State.DONE) {
         throw new IllegalStateException("the pipeline ended " + state);

@@ -33,7 +33,7 @@ public final class ReindexPipeline {
     PCollection<Row> conversations = config.mode().flows().contains(Flow.CONVERSATION)
         ? pipeline.apply("ReadConversations", ReadWindowRows.conversations(plan.ranges(), config.postgres(), config.fetchSize()))
         : null;
-    joinCleanUpAndWrite(scorecards, conversations, config, clickHouseVersion);
+    joinCleanUpAndWrite(scorecards, conversations, config, clickHouseVersion, !config.cleanUpBeforeWrite());
     return pipeline;
   }
 
@@ -49,7 +49,8 @@ public final class ReindexPipeline {
     PCollection<Row> conversations = conversationIds.isEmpty()
         ? null
         : pipeline.apply("ReadConversationsByIds", ReadByIds.conversations(conversationIds, config.postgres()));
-    joinCleanUpAndWrite(scorecards, conversations, config.withCleanUpBeforeWrite(false), clickHouseVersion);
+    // The repair deleted these rows first: writing them again must not be taken for a duplicate.
+    joinCleanUpAndWrite(scorecards, conversations, config.withCleanUpBeforeWrite(false), clickHouseVersion, false);
     return pipeline;
   }
 
@@ -57,7 +58,8 @@ public final class ReindexPipeline {
     return flow == Flow.PROCESS ? "Process" : "Conversation";
   }
 
-  private static void joinCleanUpAndWrite(PCollection<Row> scorecards, PCollection<Row> conversations, ReindexConfig config, String version) {
+  private static void joinCleanUpAndWrite(
+      PCollection<Row> scorecards, PCollection<Row> conversations, ReindexConfig config, String version, boolean deduplicate) {
     PCollectionTuple joined =
         scorecards
             .apply("BatchScorecards", new BatchScorecards(config.batchSize(), BatchScorecards.DEFAULT_SHARDS))
@@ -83,9 +85,9 @@ public final class ReindexPipeline {
     }
 
     if (conversations != null) {
-      conversations.apply("WriteConversations", new WriteToClickHouse(ClickHouseTable.CONVERSATIONS, config.clickHouse(), version, config.insertBlockSize()));
+      conversations.apply("WriteConversations", new WriteToClickHouse(ClickHouseTable.CONVERSATIONS, config.clickHouse(), version, config.insertBlockSize(), deduplicate));
     }
-    scorecardRows.apply("WriteScorecards", new WriteToClickHouse(ClickHouseTable.SCORECARDS, config.clickHouse(), version, config.insertBlockSize()));
-    scoreRows.apply("WriteScores", new WriteToClickHouse(ClickHouseTable.SCORES, config.clickHouse(), version, config.insertBlockSize()));
+    scorecardRows.apply("WriteScorecards", new WriteToClickHouse(ClickHouseTable.SCORECARDS, config.clickHouse(), version, config.insertBlockSize(), deduplicate));
+    scoreRows.apply("WriteScores", new WriteToClickHouse(ClickHouseTable.SCORES, config.clickHouse(), version, config.insertBlockSize(), deduplicate));
   }
 }

@@ -22,8 +22,10 @@ public class WriteToClickHouse extends PTransform<PCollection<Row>, PDone> {
   private final ClickHouseSettings clickHouse;
   private final String serverVersion;
   private final int insertBlockSize;
+  private final boolean deduplicate;
 
-  public WriteToClickHouse(ClickHouseTable table, ClickHouseSettings clickHouse, String serverVersion, int insertBlockSize) {
+  public WriteToClickHouse(ClickHouseTable table, ClickHouseSettings clickHouse, String serverVersion, int insertBlockSize, boolean deduplicate) {
+    this.deduplicate = deduplicate;
     this.table = table;
     this.clickHouse = clickHouse;
     this.serverVersion = serverVersion;
@@ -37,8 +39,11 @@ public class WriteToClickHouse extends PTransform<PCollection<Row>, PDone> {
         .setRowSchema(table.beamSchema())
         .apply(
             "ClickHouseIO",
-            ClickHouseIO.<Row>write(clickHouse.jdbcUrlFor(serverVersion), clickHouse.qualified(table))
+            ClickHouseIO.<Row>write(clickHouse.jdbcUrlFor(serverVersion, deduplicate), clickHouse.qualified(table))
                 .withTableSchema(table.clickHouseIoSchema())
+                // Short retries inside the writer for a blip; longer outages are the run's attempts' business.
+                .withMaxRetries(3)
+                .withInitialBackoff(org.joda.time.Duration.standardSeconds(2))
                 .withMaxInsertBlockSize(insertBlockSize));
   }
 

@@ -1,7 +1,9 @@
 package dev.scorecards.reindex.runners;
 
 import dev.scorecards.reindex.pipeline.ClickHouseClient;
+import dev.scorecards.reindex.pipeline.Failures;
 import dev.scorecards.reindex.pipeline.ReindexJob;
+import dev.scorecards.reindex.pipeline.ResumableReindex;
 import java.sql.SQLException;
 
 /**
@@ -26,10 +28,14 @@ public final class ExitCodes {
   /** The exit code for a failure, looking through the wrappers Beam puts around it. */
   public static int of(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof IllegalArgumentException && t == failure) {
+      if (t instanceof IllegalArgumentException
+          && (t == failure || failure instanceof ResumableReindex.RunFailedException && t == failure.getCause())) {
         return USAGE;
       }
-      if (t instanceof ClickHouseClient.ClickHouseUnavailableException) {
+      if (t instanceof ResumableReindex.VerificationFailedException) {
+        return DIFFERENCES;
+      }
+      if (t instanceof ClickHouseClient.ClickHouseUnavailableException || t instanceof Failures.HeartbeatTimeoutException) {
         return UNREACHABLE;
       }
       if (t instanceof SQLException sql && isConnectionFailure(sql)) {
@@ -48,22 +54,12 @@ public final class ExitCodes {
     return state != null && (state.startsWith("08") || state.startsWith("28"));
   }
 
-  /** The innermost message worth showing: Beam wraps the cause in several layers. */
+  /**
+   * The message worth showing: a failed run's own sentence (it names the run to resume), else
+   * the innermost driver or client failure. Passwords of the environment are blanked out.
+   */
   public static String message(Throwable failure) {
-    Throwable best = failure;
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof ClickHouseClient.ClickHouseUnavailableException
-          || t instanceof ClickHouseClient.ClickHouseQueryException
-          || t instanceof SQLException
-          || t instanceof ReindexJob.CountsDisagreeException) {
-        best = t;
-        break;
-      }
-      if (t.getMessage() != null) {
-        best = t;
-      }
-    }
-    String message = best.getMessage() == null ? best.getClass().getSimpleName() : best.getMessage();
-    return message.lines().findFirst().orElse(message);
+    String message = failure instanceof ResumableReindex.RunFailedException ? failure.getMessage() : Failures.describe(failure);
+    return Failures.redact(message, System.getenv("REINDEX_PG_PASSWORD"), System.getenv("REINDEX_CH_PASSWORD"));
   }
 }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "reindex 0.1.0",
     description = "Reindexes scorecards from PostgreSQL into ClickHouse.",
-    subcommands = {RunCommand.class, VerifyCommand.class, SeedCommand.class, ServeCommand.class, JobCommand.class, ScheduleCommand.class, BenchCommand.class, BenchCommand.Loop.class})
+    subcommands = {RunCommand.class, StatusCommand.class, VerifyCommand.class, SeedCommand.class, ServeCommand.class, JobCommand.class, ScheduleCommand.class, BenchCommand.class, BenchCommand.Loop.class})
 public final class ReindexCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -27,7 +27,10 @@ public final class ReindexCli implements Runnable {
           PrintWriter err = commandLine.getErr();
           err.println("reindex: " + ExitCodes.message(e));
           if (System.getenv("REINDEX_DEBUG") != null) {
-            e.printStackTrace(err);
+            java.io.StringWriter trace = new java.io.StringWriter();
+            e.printStackTrace(new PrintWriter(trace));
+            err.print(dev.scorecards.reindex.pipeline.Failures.redact(trace.toString(),
+                System.getenv("REINDEX_PG_PASSWORD"), System.getenv("REINDEX_CH_PASSWORD")));
           }
           err.flush();
           return code;

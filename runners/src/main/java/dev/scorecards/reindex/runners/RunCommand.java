@@ -3,6 +3,8 @@ package dev.scorecards.reindex.runners;
 import dev.scorecards.reindex.pipeline.Mode;
 import dev.scorecards.reindex.pipeline.ReindexConfig;
 import dev.scorecards.reindex.pipeline.ReindexJob;
+import dev.scorecards.reindex.pipeline.ResumableReindex;
+import dev.scorecards.reindex.pipeline.RunLedger;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -29,6 +31,18 @@ public class RunCommand implements Callable<Integer> {
   @Option(names = "--no-verify", description = "skip the verification that ends every run")
   boolean noVerify;
 
+  @Option(names = "--resume", paramLabel = "RUN_ID",
+      description = "resume this unfinished run (its mode, window and clean-up choice), skipping the chunks it finished; "
+          + "without it, an unfinished run of the same mode and window is resumed")
+  String resume;
+
+  @Option(names = "--chunk-scorecards", defaultValue = "100000",
+      description = "scorecards per chunk, the unit of progress that a resumed run skips (default: ${DEFAULT-VALUE})")
+  long chunkScorecards;
+
+  @Option(names = "--retry-backoff", defaultValue = "2s", description = "wait before the second attempt, doubled for each next one up to 1m (default: ${DEFAULT-VALUE})")
+  String retryBackoff;
+
   @Mixin ConnectionOptions connections;
 
   @Mixin RunnerOptions runnerOptions;
@@ -37,40 +51,64 @@ public class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ReindexSettings effective = settings.resolve();
     ReindexConfig config = config(effective);
+    ResumableReindex.Policy policy = policy(effective);
+    if (resume != null) {
+      RunLedger.requireRunId(resume);
+    }
     PrintStream out = System.out;
     out.println("reindex run, effective configuration:");
     effective.describe().forEach(out::println);
     out.println("  source:  " + config.postgres());
     out.println("  target:  " + config.clickHouse());
     out.println("  runner:  " + runnerOptions.describe());
-    ReindexJob.Summary summary = ReindexJob.run(config, runnerOptions.pipelineOptions(), progress());
+    ResumableReindex.Outcome outcome;
+    try (ProgressListener listener = new ProgressListener(out)) {
+      outcome = ResumableReindex.run(config, policy, runnerOptions.pipelineOptions(), resume,
+          noVerify ? null : RunCommand::verification, listener);
+    }
     out.println("reindex run finished");
-    out.println(summary.describe());
-    if (noVerify) {
-      return ExitCodes.OK;
+    for (ReindexJob.Summary s : outcome.summaries()) {
+      if (outcome.summaries().size() == 1) {
+        out.println(s.describe());
+      }
     }
-    if (VerifyCommand.verify(config, null, false) != ExitCodes.OK) {
-      System.err.println("reindex: ClickHouse does not match PostgreSQL for the window after the run (see the differences above)");
-      return ExitCodes.DIFFERENCES;
-    }
+    out.println(outcome.describe());
     return ExitCodes.OK;
   }
 
-  /**
-   * One run of a window as the scheduler launches it: the reindex, then its verification.
-   * Returns one line (mode, counts, verification); throws when the run or the verification fails.
-   */
-  static String runQuietly(ReindexConfig config, RunnerOptions runner) throws Exception {
-    ReindexJob.Summary s = ReindexJob.run(config, runner.pipelineOptions(), ReindexJob.Progress.NONE);
-    dev.scorecards.reindex.verify.VerificationReport report =
-        new dev.scorecards.reindex.verify.Verifier(config.postgres(), config.clickHouse()).verify(config.window(), config.mode());
-    String line = String.format("mode %s, %,d conversations, %,d scorecards, %,d scores written, %,d rows deleted; verification %s",
-        config.mode(), s.conversationsWritten(), s.scorecardsWritten(), s.scoresWritten(),
-        s.conversationRowsDeleted() + s.scorecardRowsDeleted() + s.scoreRowsDeleted(), report.equal() ? "equal" : "FOUND DIFFERENCES");
-    if (!report.equal()) {
-      throw new IllegalStateException(line);
+  /** The verification that ends a run: prints its report; null when equal. */
+  static String verification(ReindexConfig config) throws Exception {
+    return VerifyCommand.verify(config, null, false) == ExitCodes.OK ? null : "see the differences above";
+  }
+
+  ResumableReindex.Policy policy(ReindexSettings effective) {
+    if (chunkScorecards < 1) {
+      throw new IllegalArgumentException("the chunk size must be at least 1 scorecard, not " + chunkScorecards);
     }
-    return line;
+    return ResumableReindex.Policy.of(effective.maxAttempts(), effective.heartbeatTimeout())
+        .withBackoff(backoff(retryBackoff), java.time.Duration.ofMinutes(1))
+        .withScorecardsPerChunk(chunkScorecards);
+  }
+
+  static java.time.Duration backoff(String text) {
+    try {
+      return ReindexSettings.duration(ReindexSettings.Setting.HEARTBEAT_TIMEOUT, text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("the retry back-off '" + text + "' is not a positive duration such as 2s or 500ms");
+    }
+  }
+
+  /**
+   * One run of a window as the scheduler launches it: the resumable reindex, then its
+   * verification. Returns one line (mode, counts, verification); throws when the run or the
+   * verification fails.
+   */
+  static String runQuietly(ReindexConfig config, ResumableReindex.Policy policy, RunnerOptions runner) throws Exception {
+    ResumableReindex.Outcome o = ResumableReindex.run(config, policy, runner.pipelineOptions(), null,
+        c -> new dev.scorecards.reindex.verify.Verifier(c.postgres(), c.clickHouse()).verify(c.window(), c.mode()).equal() ? null : "found differences",
+        ResumableReindex.Listener.NONE);
+    return String.format("mode %s, run %s, %,d conversations, %,d scorecards, %,d scores written, %,d rows deleted; verification equal",
+        config.mode(), o.run().runId(), o.conversationsWritten(), o.scorecardsWritten(), o.scoresWritten(), o.rowsDeleted());
   }
 
   /** Validates every flag into one immutable configuration, before anything touches a database. */
@@ -82,29 +120,41 @@ public class RunCommand implements Callable<Integer> {
         .withPartitioning(rowsPerPartition, maxPartitions);
   }
 
-  /** A progress bar on a terminal; nothing when the output goes elsewhere. */
-  static ReindexJob.Progress progress() {
-    if (System.console() == null) {
-      return ReindexJob.Progress.NONE;
-    }
-    return new ReindexJob.Progress() {
-      private ProgressBar bar;
+  /** Run and chunk lines on stderr; a progress bar when on a terminal. */
+  static final class ProgressListener implements ResumableReindex.Listener, AutoCloseable {
+    private final PrintStream out;
+    private ProgressBar bar;
 
-      @Override
-      public void started(long total) {
+    ProgressListener(PrintStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public synchronized void log(String line) {
+      if (bar != null) {
+        bar.close();
+        bar = null;
+      }
+      out.println("reindex: " + line);
+    }
+
+    @Override
+    public synchronized void progress(long done, long total) {
+      if (System.console() == null) {
+        return;
+      }
+      if (bar == null) {
         bar = new ProgressBarBuilder().setTaskName("scorecards").setInitialMax(total)
             .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).showSpeed().build();
       }
+      bar.stepTo(done);
+    }
 
-      @Override
-      public void advanced(long done) {
-        bar.stepTo(done);
-      }
-
-      @Override
-      public void finished() {
+    @Override
+    public synchronized void close() {
+      if (bar != null) {
         bar.close();
       }
-    };
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.scorecards.reindex.runners;
 
 import dev.scorecards.reindex.pipeline.ReindexConfig;
+import dev.scorecards.reindex.pipeline.ResumableReindex;
 import dev.scorecards.reindex.pipeline.ReindexWindow;
 import dev.scorecards.reindex.runners.schedule.ScheduleState;
 import dev.scorecards.reindex.runners.schedule.Scheduler;
@@ -45,13 +46,14 @@ public class ScheduleCommand implements Callable<Integer> {
     ReindexConfig base = ReindexConfig.of(effective.mode(), effective.window(), connections.postgres(), connections.clickHouse())
         .withBatchSize(effective.batchSize())
         .withCleanUpBeforeWrite(effective.cleanUpBeforeWrite());
+    ResumableReindex.Policy policy = ResumableReindex.Policy.of(effective.maxAttempts(), effective.heartbeatTimeout());
     ScheduleState state = new ScheduleState(stateFile, effective.mode().name());
     System.out.printf("schedule: '%s', mode %s, runner %s, state in %s (last successful end: %s)%n",
         cron, effective.mode(), runner.describe(), stateFile, state.lastSuccessfulEnd().map(Instant::toString).orElse("none"));
     Scheduler scheduler = new Scheduler(cron,
         tick -> explicitWindow ? effective.window() : ReindexWindow.of(tick.minus(ReindexSettings.DEFAULT_WINDOW), tick),
         state,
-        window -> RunCommand.runQuietly(base.withWindow(window), runner),
+        window -> RunCommand.runQuietly(base.withWindow(window), policy, runner),
         Clock.systemUTC(),
         line -> {
           System.out.println(line);

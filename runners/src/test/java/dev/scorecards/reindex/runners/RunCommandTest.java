@@ -55,6 +55,11 @@ class RunCommandTest {
       "--mode|process|--start|2026-04-01T00:00:00Z|--end|2099-04-02T00:00:00Z|more than a minute in the future",
       "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --heartbeat-timeout 5 minutes|is not a positive duration",
       "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --max-attempts 0|attempts must be between 1 and 100",
+      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --chunk-scorecards 0|the chunk size must be at least 1 scorecard",
+      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --retry-backoff soon|the retry back-off 'soon' is not a positive duration",
+      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --resume 42|the run id '42' is not a run id",
+      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --resume 20261129T040000Z-1a2b3c;DROP TABLE x|is not a run id",
+      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --resume 20261129T040000Z-abcdef|there is no run 20261129T040000Z-abcdef",
   })
   void usageErrorsExitWith2AndWriteNothing(String f1, String v1, String f2, String v2, String f3, String v3, String message) {
     List<String> args = new ArrayList<>(List.of(f1, v1, f2, v2, f3));
@@ -92,7 +97,8 @@ class RunCommandTest {
     assertThat(run(args.toArray(new String[0]))).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains(message).doesNotContain("secret");
     assertThat(rowsInClickHouse()).isZero();
-    assertThat(TestDatabases.ch().count("SELECT count() FROM system.tables WHERE database = '" + TestDatabases.DATABASE + "'")).isEqualTo(3);
+    assertThat(TestDatabases.ch().count("SELECT count() FROM system.tables WHERE database = '" + TestDatabases.DATABASE
+        + "' AND name IN ('conversations', 'scorecards', 'scores')")).isEqualTo(3);
     try (java.sql.Connection c = TestDatabases.postgres().connect(); java.sql.Statement st = c.createStatement();
         java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM director.scorecards")) {
       rs.next();
@@ -108,7 +114,8 @@ class RunCommandTest {
 
   @Test
   void anUnreachablePostgresExitsWith3AndWritesNothing() {
-    assertThat(run("--mode", "process", "--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z", "--pg-url", "jdbc:postgresql://127.0.0.1:9/none"))
+    assertThat(run("--mode", "process", "--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z", "--pg-url", "jdbc:postgresql://127.0.0.1:9/none",
+        "--max-attempts", "1"))
         .isEqualTo(ExitCodes.UNREACHABLE);
     assertThat(err.toString()).contains("reindex: ").containsIgnoringCase("connection");
     assertThat(rowsInClickHouse()).isZero();
@@ -116,7 +123,8 @@ class RunCommandTest {
 
   @Test
   void anUnreachableClickHouseExitsWith3() {
-    assertThat(run("--mode", "process", "--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z", "--ch-url", "http://127.0.0.1:9"))
+    assertThat(run("--mode", "process", "--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z", "--ch-url", "http://127.0.0.1:9",
+        "--max-attempts", "1"))
         .isEqualTo(ExitCodes.UNREACHABLE);
     assertThat(err.toString()).contains("could not reach ClickHouse at http://127.0.0.1:9");
     assertThat(rowsInClickHouse()).isZero();

@@ -5,6 +5,7 @@ import dev.scorecards.reindex.pipeline.ClickHouseSettings;
 import dev.scorecards.reindex.pipeline.PostgresSettings;
 import dev.scorecards.reindex.pipeline.ReindexConfig;
 import dev.scorecards.reindex.pipeline.ReindexJob;
+import dev.scorecards.reindex.pipeline.ResumableReindex;
 import dev.scorecards.reindex.pipeline.ReindexWindow;
 import dev.scorecards.reindex.proto.ReindexProcessScorecardsInput;
 import dev.scorecards.reindex.runners.RunnerOptions;
@@ -30,26 +31,27 @@ public final class PipelineLauncher implements JobHandler.Launcher {
     ReindexConfig config = ReindexConfig.of(Mode.process, window, postgres, clickHouse)
         .withBatchSize(input.getBatchSize())
         .withCleanUpBeforeWrite(input.getCleanUpBeforeWrite());
-    ReindexJob.Summary summary = ReindexJob.run(config, RunnerOptions.direct(), new ReindexJob.Progress() {
-      private long total;
-
+    ResumableReindex.Policy policy = ResumableReindex.Policy.of(
+        input.getMaxAttempts() > 0 ? input.getMaxAttempts() : 6,
+        input.hasHeartbeatTimeout() && (input.getHeartbeatTimeout().getSeconds() > 0 || input.getHeartbeatTimeout().getNanos() > 0)
+            ? java.time.Duration.ofSeconds(input.getHeartbeatTimeout().getSeconds(), input.getHeartbeatTimeout().getNanos())
+            : java.time.Duration.ofMinutes(5));
+    ResumableReindex.Outcome outcome = ResumableReindex.run(config, policy, RunnerOptions.direct(), null, c -> {
+      VerificationReport report = new Verifier(c.postgres(), c.clickHouse()).verify(c.window());
+      return report.equal() ? null : report.tables().stream()
+          .map(t -> t.table() + " " + t.missing().size() + " missing, " + t.extra().size() + " extra, " + t.different().size() + " different")
+          .reduce((a, b) -> a + "; " + b).orElse("");
+    }, new ResumableReindex.Listener() {
       @Override
-      public void started(long t) {
-        total = t;
-        progress.progress(0, t);
-      }
-
-      @Override
-      public void advanced(long done) {
+      public void progress(long done, long total) {
         progress.progress(done, total);
       }
     });
-    VerificationReport report = new Verifier(postgres, clickHouse).verify(window);
-    if (!report.equal()) {
-      throw new IllegalStateException("ClickHouse does not match PostgreSQL for the window after the run: "
-          + report.tables().stream().map(t -> t.table() + " " + t.missing().size() + " missing, " + t.extra().size() + " extra, "
-              + t.different().size() + " different").reduce((a, b) -> a + "; " + b).orElse(""));
+    long scorecardRowsDeleted = 0, scoreRowsDeleted = 0;
+    for (ReindexJob.Summary s : outcome.summaries()) {
+      scorecardRowsDeleted += s.scorecardRowsDeleted();
+      scoreRowsDeleted += s.scoreRowsDeleted();
     }
-    return new JobHandler.Counts(summary.scorecardsWritten(), summary.scoresWritten(), summary.scorecardRowsDeleted(), summary.scoreRowsDeleted());
+    return new JobHandler.Counts(outcome.scorecardsWritten(), outcome.scoresWritten(), scorecardRowsDeleted, scoreRowsDeleted);
   }
 }
