@@ -116,7 +116,10 @@ ch_start() {
   if ! ch_running; then
     log "starting ClickHouse on 127.0.0.1:$CH_HTTP_PORT (native $CH_TCP_PORT)"
     # ClickHouse 18.16 writes no pid file unless it daemonizes, so keep the pid ourselves.
-    (close_inherited_fds; cd "$CH_DIR" && nohup clickhouse-server --config-file="$CH_DIR/config.xml" >"$CH_DIR/log/stdout.log" 2>&1 </dev/null &
+    # `cd` first and alone: `cd && nohup ... &` would put both in a background subshell that waits
+    # for the server holding the caller's stderr, and $! would be that subshell, not the server.
+    (close_inherited_fds; cd "$CH_DIR" || exit 1
+     nohup clickhouse-server --config-file="$CH_DIR/config.xml" >"$CH_DIR/log/stdout.log" 2>&1 </dev/null &
      echo $! >"$CH_DIR/clickhouse.pid")
     for _ in $(seq 1 120); do ch_running && break; sleep 0.5; done
     ch_running || { log "ClickHouse did not answer on port $CH_HTTP_PORT; see $CH_DIR/log/"; tail -20 "$CH_DIR/log/clickhouse-server.err.log" >&2 || true; return 1; }
@@ -162,5 +165,12 @@ case "${1:-}" in
   start) install_packages; pg_start; ch_start; status ;;
   stop) ch_stop; pg_stop ;;
   status) status ;;
+  # Fault injection for the tests: one server at a time.
+  clickhouse-stop) ch_stop ;;
+  clickhouse-kill) pid=$(ch_pid); if [ -n "$pid" ]; then log "killing ClickHouse (SIGKILL)"; kill -9 "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; fi; rm -f "$CH_DIR/clickhouse.pid" ;;
+  clickhouse-start) ch_start >/dev/null ;;
+  clickhouse-pid) ch_pid ;;
+  postgres-restart) log "restarting PostgreSQL"
+    (close_inherited_fds; as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -m fast -w -t 60 restart >/dev/null </dev/null) ;;
   *) echo "usage: reindex services start|stop|status" >&2; exit 2 ;;
 esac

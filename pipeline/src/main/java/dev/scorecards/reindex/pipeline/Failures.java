@@ -1,11 +1,5 @@
 package dev.scorecards.reindex.pipeline;
 
-import java.io.EOFException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
-import java.net.http.HttpTimeoutException;
 import java.sql.SQLException;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -30,10 +24,10 @@ public final class Failures {
 
   /**
    * ClickHouse error codes of an overloaded or unreachable server: 159 TIMEOUT_EXCEEDED,
-   * 164 READONLY, 202 TOO_MANY_SIMULTANEOUS_QUERIES, 209 SOCKET_TIMEOUT, 210 NETWORK_ERROR,
+   * 202 TOO_MANY_SIMULTANEOUS_QUERIES, 209 SOCKET_TIMEOUT, 210 NETWORK_ERROR,
    * 242 TABLE_IS_READ_ONLY, 252 TOO_MANY_PARTS, 1000 POCO_EXCEPTION (connection failures).
    */
-  private static final Set<Integer> TRANSIENT_CLICKHOUSE_CODES = Set.of(159, 164, 202, 209, 210, 242, 252, 1000);
+  private static final Set<Integer> TRANSIENT_CLICKHOUSE_CODES = Set.of(159, 202, 209, 210, 242, 252, 1000);
 
   private static final Pattern CLICKHOUSE_CODE = Pattern.compile("Code: (\\d+)");
 
@@ -52,8 +46,9 @@ public final class Failures {
       if (t instanceof HeartbeatTimeoutException || t instanceof ClickHouseClient.ClickHouseUnavailableException) {
         return true;
       }
-      if (t instanceof ConnectException || t instanceof NoRouteToHostException || t instanceof SocketTimeoutException
-          || t instanceof HttpTimeoutException || t instanceof EOFException || t instanceof SocketException) {
+      // The network: refused, reset, closed channels, time-outs (all IOExceptions; the ClickHouse
+      // driver reports some of them as "Unknown error 1002" with the IOException as its cause).
+      if (t instanceof java.io.IOException || t instanceof java.io.UncheckedIOException) {
         return true;
       }
       if (t instanceof SQLException sql) {
@@ -71,6 +66,20 @@ public final class Failures {
       }
       if (t.getCause() == t) {
         break;
+      }
+    }
+    return false;
+  }
+
+  /** True when a database refused the login (PostgreSQL SQLSTATE class 28; ClickHouse 192, 193, 516). */
+  public static boolean isAuthenticationFailure(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("28")) {
+        return true;
+      }
+      Integer code = clickHouseCode(t);
+      if (code != null && (code == 192 || code == 193 || code == 516)) {
+        return true;
       }
     }
     return false;

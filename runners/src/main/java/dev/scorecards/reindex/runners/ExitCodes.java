@@ -27,6 +27,9 @@ public final class ExitCodes {
 
   /** The exit code for a failure, looking through the wrappers Beam puts around it. */
   public static int of(Throwable failure) {
+    if (Failures.isAuthenticationFailure(failure)) {
+      return UNREACHABLE;
+    }
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof IllegalArgumentException
           && (t == failure || failure instanceof ResumableReindex.RunFailedException && t == failure.getCause())) {

@@ -80,6 +80,10 @@ final class TestDatabases {
     for (String table : List.of("conversations", "scorecards", "scores")) {
       ch().execute("TRUNCATE TABLE " + DATABASE + "." + table);
     }
+    // No test resumes another test's unfinished run of the same window.
+    for (String table : List.of(dev.scorecards.reindex.pipeline.RunLedger.RUNS, dev.scorecards.reindex.pipeline.RunLedger.CHUNKS)) {
+      ch().execute("DROP TABLE IF EXISTS " + DATABASE + "." + table);
+    }
   }
 
   static void pg(String sql, Object... params) throws SQLException {
