@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.scorecards.reindex.pipeline.ClickHouseSettings;
 import dev.scorecards.reindex.pipeline.ClickHouseTable;
 import dev.scorecards.reindex.pipeline.Mode;
 import dev.scorecards.reindex.pipeline.PostgresSettings;
@@ -57,7 +58,9 @@ class FlinkClusterEndToEndTest {
   /** The test databases, with a password that PostgreSQL's local trust authentication ignores but that must never be published. */
   private static ReindexConfig config() {
     PostgresSettings pg = TestDatabases.postgres();
-    return ReindexConfig.of(Mode.all, WINDOW, new PostgresSettings(pg.jdbcUrl(), pg.user(), PASSWORD), TestDatabases.clickHouse())
+    // ClickHouse as the local user with a password (SecretsEndToEndTest): it travels inside the job and must not be published.
+    ClickHouseSettings ch = new ClickHouseSettings(TestDatabases.CH_URL, TestDatabases.DATABASE, "reindex_secret", SecretsEndToEndTest.CH_PASSWORD);
+    return ReindexConfig.of(Mode.all, WINDOW, new PostgresSettings(pg.jdbcUrl(), pg.user(), PASSWORD), ch)
         .withPartitioning(200, 8);
   }
 
@@ -91,7 +94,13 @@ class FlinkClusterEndToEndTest {
     }
     assertThat(latest.get("state").asText()).isEqualTo("FINISHED");
     String config = rest("/jobs/" + latest.get("jid").asText() + "/config").toString();
-    assertThat(config).contains("reindex").doesNotContain(PASSWORD);
+    assertThat(config).contains("reindex").doesNotContain(PASSWORD, SecretsEndToEndTest.CH_PASSWORD);
+    try (var logs = java.nio.file.Files.list(Path.of("..", ".local", "flink", "log"))) {
+      for (Path log : logs.toList()) {
+        assertThat(java.nio.file.Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1)).as(log.toString())
+            .doesNotContain(PASSWORD, SecretsEndToEndTest.CH_PASSWORD);
+      }
+    }
   }
 
   @Test
