@@ -3,6 +3,7 @@ package dev.scorecards.reindex.runners;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.scorecards.reindex.pipeline.ClickHouseClient;
+import dev.scorecards.reindex.pipeline.RunLedger;
 import dev.scorecards.reindex.pipeline.ClickHouseSettings;
 import dev.scorecards.reindex.pipeline.ClickHouseTable;
 import dev.scorecards.reindex.pipeline.PostgresSettings;
@@ -45,6 +46,11 @@ public class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "save the results as one JSON object") Path json;
 
+  @Option(names = "--scaling", split = ",", paramLabel = "N",
+      description = "instead: the scaling run, seeding each of these numbers of scorecards in turn (e.g. 100000,300000,1000000) "
+          + "and timing the pipeline contenders (direct, flink) on each")
+  List<Long> scaling;
+
   @Option(names = "--pg-host", defaultValue = "127.0.0.1:55432") String pgHost;
 
   @Option(names = "--ch-url", defaultValue = "http://127.0.0.1:18123") String chUrl;
@@ -66,6 +72,9 @@ public class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     prepare();
+    if (scaling != null && !scaling.isEmpty()) {
+      return scalingRun();
+    }
     try (Connection c = postgres().connect()) {
       Seeder.Result r = Seeder.seed(c, new Seeder.Spec(scorecards, scoresPerScorecard, WINDOW, 7), true);
       System.out.printf("bench: seeded %,d process scorecards and %,d scores in %.1f s%n", r.processScorecards(), r.scores(), r.seconds());
@@ -92,6 +101,39 @@ public class BenchCommand implements Callable<Integer> {
           "--start", WINDOW.start().toString(), "--end", WINDOW.end().toString()), true)));
     }
     print(results);
+    if (json != null) {
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), results);
+    }
+    return ExitCodes.OK;
+  }
+
+  /** Time and peak memory of the pipeline as the data grows: the data must stream, not sit in memory. */
+  private int scalingRun() throws Exception {
+    List<String> pipelines = contenders.stream().filter(c -> c.equals("direct") || c.equals("flink")).toList();
+    Map<String, Map<String, Object>> results = new LinkedHashMap<>();
+    for (long n : scaling) {
+      try (Connection c = postgres().connect()) {
+        Seeder.Result r = Seeder.seed(c, new Seeder.Spec(n, scoresPerScorecard, WINDOW, 7), true);
+        System.out.printf("bench: seeded %,d process scorecards and %,d scores in %.1f s%n", r.processScorecards(), r.scores(), r.seconds());
+      }
+      for (String contender : pipelines) {
+        Map<String, Object> m = measure(contender, command(contender));
+        results.put(contender + "_" + n, m);
+        System.out.println("bench: " + contender + " at " + n + " " + m);
+      }
+    }
+    System.out.printf("%nbench: scaling, %d cores%n", Runtime.getRuntime().availableProcessors());
+    System.out.printf("%-8s %12s %14s %8s %10s %14s %9s%n", "", "scorecards", "score rows/s", "wall s", "peak MB", "peak vs first", "inserts");
+    for (String contender : pipelines) {
+      Long firstPeak = null;
+      for (long n : scaling) {
+        Map<String, Object> m = results.get(contender + "_" + n);
+        long peak = (long) m.get("peak_rss_mb");
+        firstPeak = firstPeak == null ? peak : firstPeak;
+        System.out.printf("%-8s %,12d %,14d %8.1f %,10d %13.0f%% %,9d%n", contender, n, m.get("score_rows_per_s"), m.get("wall_s"), peak,
+            100.0 * (peak - firstPeak) / firstPeak, m.get("inserts"));
+      }
+    }
     if (json != null) {
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), results);
     }
@@ -174,6 +216,10 @@ public class BenchCommand implements Callable<Integer> {
         ch().execute("TRUNCATE TABLE " + DB + "." + t);
       }
     }
+    // Every contender does the whole window: no run may resume an earlier one's chunks.
+    for (String t : List.of(RunLedger.RUNS, RunLedger.CHUNKS)) {
+      ch().execute("DROP TABLE IF EXISTS " + DB + "." + t);
+    }
     try (Connection c = admin().connect(); Statement st = c.createStatement()) {
       st.execute("SELECT pg_stat_statements_reset()");
     }
@@ -225,6 +271,27 @@ public class BenchCommand implements Callable<Integer> {
       Map<String, Object> m = e.getValue();
       System.out.printf("%-8s %,14d %,14d %8.1f %8.1f %,10d %,9d %,11d%n", e.getKey(), m.get("score_rows_per_s"), m.get("scorecards_per_s"),
           m.get("wall_s"), m.get("cpu_s"), m.get("peak_rss_mb"), m.get("inserts"), m.get("pg_queries"));
+    }
+    Map<String, Object> b0 = results.get("b0");
+    Map<String, Object> b1 = results.get("b1");
+    for (String p : List.of("direct", "flink")) {
+      Map<String, Object> m = results.get(p);
+      if (m == null) {
+        continue;
+      }
+      double rate = ((Number) m.get("score_rows_per_s")).doubleValue();
+      if (b0 != null) {
+        System.out.printf("%s: %.2fx B0's score rows/s (target %s)%n", p, rate / ((Number) b0.get("score_rows_per_s")).doubleValue(),
+            p.equals("flink") ? ">= 0.5x" : ">= 0.35x");
+      }
+      if (b1 != null) {
+        System.out.printf("%s: %.2fx B1's score rows/s (target >= 5x), %.4f PostgreSQL queries per scorecard (B1: %.4f)%n", p,
+            rate / ((Number) b1.get("score_rows_per_s")).doubleValue(),
+            ((Number) m.get("pg_queries")).doubleValue() / ((Number) m.get("scorecard_rows")).doubleValue(),
+            ((Number) b1.get("pg_queries")).doubleValue() / ((Number) b1.get("scorecard_rows")).doubleValue());
+      }
+      System.out.printf("%s: %,.0f rows per INSERT on average (target >= 10,000)%n", p,
+          (((Number) m.get("score_rows")).doubleValue() + ((Number) m.get("scorecard_rows")).doubleValue()) / ((Number) m.get("inserts")).doubleValue());
     }
     if (results.containsKey("direct") && results.containsKey("verify")) {
       System.out.printf("verifying the clean window is %.1fx faster than reindexing it on the DirectRunner%n",

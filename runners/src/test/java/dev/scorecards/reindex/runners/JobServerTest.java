@@ -122,13 +122,15 @@ class JobServerTest {
     Files.writeString(tokens, Tokens.sha256("admin-token") + " alice ADMIN\n");
     PipelineLauncher unreachable = new PipelineLauncher(TestDatabases.postgres(),
         new dev.scorecards.reindex.pipeline.ClickHouseSettings("http://127.0.0.1:9", TestDatabases.DATABASE, "default", null));
-    server = new JobServer(new InetSocketAddress("127.0.0.1", 0), Tokens.load(tokens), new JobHandler(unreachable, Map.of(), Instant::now));
+    // One attempt, from the handler's environment: an unreachable ClickHouse is transient and would be retried for a minute.
+    server = new JobServer(new InetSocketAddress("127.0.0.1", 0), Tokens.load(tokens),
+        new JobHandler(unreachable, Map.of("REINDEX_PROCESS_SCORECARDS_MAX_ATTEMPTS", "1"), Instant::now));
     server.start();
 
     String id = json.readTree(post("admin-token", VALID).body()).get("id").asText();
     JsonNode end = awaitEnd("admin-token", id);
     assertThat(end.get("state").asText()).isEqualTo("FAILED");
-    assertThat(end.get("reason").asText()).isEqualTo("could not reach ClickHouse at http://127.0.0.1:9: ConnectException");
+    assertThat(end.get("reason").asText()).isEqualTo("gave up after 1 attempt: could not reach ClickHouse at http://127.0.0.1:9: ConnectException");
     assertThat(end.has("counts")).isFalse();
   }
 
