@@ -77,6 +77,60 @@ public final class ClickHouseClient {
     send(sql, HttpRequest.BodyPublishers.ofString(tsv.toString()), null, "&query=" + enc(sql));
   }
 
+  /** Writes the rows of an external table, TabSeparated, one line a row. */
+  public interface RowsWriter {
+    void write(java.io.Writer out) throws Exception;
+  }
+
+  /**
+   * As {@link #executeWithExternalTable(String, String, String, CharSequence)}, with the rows
+   * streamed while {@code rows} produces them (from a PostgreSQL cursor, say): the source and
+   * ClickHouse work at the same time and nothing holds all the rows in memory.
+   */
+  public String executeWithStreamedExternalTable(String sql, String name, String structure, RowsWriter rows) {
+    String boundary = "reindex-" + UUID.randomUUID();
+    java.io.PipedInputStream in = new java.io.PipedInputStream(1 << 20);
+    java.util.concurrent.CompletableFuture<Void> produced = new java.util.concurrent.CompletableFuture<>();
+    java.io.PipedOutputStream pipe;
+    try {
+      pipe = new java.io.PipedOutputStream(in);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    Thread producer = new Thread(() -> {
+      try (java.io.Writer out = new java.io.BufferedWriter(new java.io.OutputStreamWriter(pipe, StandardCharsets.UTF_8), 1 << 16)) {
+        out.write("--" + boundary + "\r\n"
+            + "Content-Disposition: form-data; name=\"" + name + "\"; filename=\"" + name + "\"\r\n"
+            + "Content-Type: application/octet-stream\r\n\r\n");
+        rows.write(out);
+        out.write("\r\n--" + boundary + "--\r\n");
+        produced.complete(null);
+      } catch (Throwable t) {
+        produced.completeExceptionally(t);
+      }
+    }, "reindex-external-table");
+    producer.setDaemon(true);
+    producer.start();
+    String params = "&query=" + enc(sql) + "&" + enc(name) + "_structure=" + enc(structure) + "&" + enc(name) + "_format=TabSeparated";
+    String result;
+    try {
+      result = send(sql, HttpRequest.BodyPublishers.ofInputStream(() -> in), "multipart/form-data; boundary=" + boundary, params);
+    } catch (RuntimeException e) {
+      producer.interrupt();
+      throw e;
+    }
+    try {
+      produced.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException("producing the rows of the external table " + name + " failed: " + cause, cause);
+    }
+    return result;
+  }
+
   /**
    * Runs {@code sql} with an external table {@code name} of the given structure
    * (for example {@code "id String, t UInt32"}) holding {@code tsv}: one TabSeparated line a

@@ -8,6 +8,10 @@ import org.apache.beam.sdk.values.Row;
  * text NULL becomes '', booleans become 0/1, timestamps become UTC whole seconds
  * (truncated, not rounded), and {@code is_process_scorecard} is 1 exactly when the
  * template revision has type 2.
+ *
+ * <p>Rows are built with {@code attachValues}, which skips Beam's per-row type check: that
+ * check was a fifth of the pipeline's CPU (profiled with JFR at 2 million scores). The types
+ * are checked once per kind of row by {@code ClickHouseMappingTest} instead.
  */
 public final class ClickHouseMapping {
   public static final int PROCESS_TEMPLATE_TYPE = 2;
@@ -17,7 +21,7 @@ public final class ClickHouseMapping {
 
   public static Row scorecard(SourceScorecard s) {
     return Row.withSchema(ClickHouseTable.SCORECARDS.beamSchema())
-        .addValues(
+        .attachValues(
             text(s.customerId()),
             text(s.profileId()),
             text(s.scorecardId()),
@@ -31,13 +35,12 @@ public final class ClickHouseMapping {
             s.score(),
             secondsOrNull(s.submittedAt()),
             seconds(s.createdAt()),
-            seconds(s.updatedAt()))
-        .build();
+            seconds(s.updatedAt()));
   }
 
   public static Row conversation(SourceConversation c) {
     return Row.withSchema(ClickHouseTable.CONVERSATIONS.beamSchema())
-        .addValues(
+        .attachValues(
             text(c.customerId()),
             text(c.profileId()),
             text(c.conversationId()),
@@ -47,8 +50,7 @@ public final class ClickHouseMapping {
             seconds(c.startedAt()),
             secondsOrNull(c.endedAt()),
             seconds(c.createdAt()),
-            seconds(c.updatedAt()))
-        .build();
+            seconds(c.updatedAt()));
   }
 
   /** A score row; the scorecard columns it repeats come from its (already mapped) scorecard. */
@@ -58,7 +60,7 @@ public final class ClickHouseMapping {
           "score of scorecard " + s.scorecardId() + " joined to scorecard " + scorecard.getString("scorecard_id"));
     }
     return Row.withSchema(ClickHouseTable.SCORES.beamSchema())
-        .addValues(
+        .attachValues(
             scorecard.getString("customer_id"),
             scorecard.getString("profile_id"),
             scorecard.getString("scorecard_id"),
@@ -70,8 +72,7 @@ public final class ClickHouseMapping {
             flag(s.aiScored()),
             text(s.comment()),
             scorecard.getDateTime("create_time"),
-            seconds(s.updatedAt()))
-        .build();
+            seconds(s.updatedAt()));
   }
 
   static String text(String value) {

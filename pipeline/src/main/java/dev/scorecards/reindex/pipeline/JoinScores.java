@@ -48,6 +48,9 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
     private final PostgresSettings postgres;
     private final Counter scoresRead = ReindexMetrics.counter(ReindexMetrics.SCORES_READ);
     private final Counter batchesJoined = ReindexMetrics.counter(ReindexMetrics.BATCHES_JOINED);
+    // What this step hands to the writers (WriteToClickHouse counts nothing itself for these tables).
+    private final Counter scorecardsWritten = ReindexMetrics.counter(ReindexMetrics.SCORECARDS_WRITTEN);
+    private final Counter scoresWritten = ReindexMetrics.counter(ReindexMetrics.SCORES_WRITTEN);
     private transient Connection connection;
     private transient PreparedStatement statement;
 
@@ -95,6 +98,8 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
       for (Row scorecard : byId.values()) {
         out.get(SCORECARDS).output(scorecard);
       }
+      scoresWritten.inc(scores.size());
+      scorecardsWritten.inc(byId.size());
     }
   }
 }

@@ -64,7 +64,7 @@ public final class PostgresQueries {
 
   /** The ids and versions of the conversations in {@code [?, ?)}, for accounting. */
   public static final String CONVERSATION_KEYS =
-      "SELECT c.conversation_id, floor(extract(epoch FROM c.updated_at))::bigint" + CONVERSATIONS_FROM;
+      "SELECT c.conversation_id, floor(date_part('epoch', c.updated_at))::bigint" + CONVERSATIONS_FROM;
 
   /** The columns {@link #scorecard} reads, in its order. */
   private static final String SCORECARD_COLUMNS =
@@ -84,10 +84,10 @@ public final class PostgresQueries {
   public static final String COUNT_CONVERSATION_SCORECARDS = "SELECT count(*)" + CONVERSATION_SCORECARDS_FROM;
 
   public static final String CONVERSATION_SCORECARD_KEYS =
-      "SELECT s.scorecard_id, floor(extract(epoch FROM s.updated_at))::bigint" + CONVERSATION_SCORECARDS_FROM;
+      "SELECT s.scorecard_id, floor(date_part('epoch', s.updated_at))::bigint" + CONVERSATION_SCORECARDS_FROM;
 
   public static final String CONVERSATION_SCORE_KEYS =
-      "SELECT h.scorecard_id, h.criterion_id, floor(extract(epoch FROM h.updated_at))::bigint" + CONVERSATION_SCORES_FROM;
+      "SELECT h.scorecard_id, h.criterion_id, floor(date_part('epoch', h.updated_at))::bigint" + CONVERSATION_SCORES_FROM;
 
   /** The scorecards (of either type) among the given ids ({@code text[]}), read by {@link #scorecard}: what a repair rewrites. */
   public static final String READ_SCORECARDS_BY_IDS =
@@ -97,11 +97,25 @@ public final class PostgresQueries {
 
   /** The ids and versions of the process scorecards in {@code [?, ?)}, for accounting. */
   public static final String PROCESS_SCORECARD_KEYS =
-      "SELECT s.scorecard_id, floor(extract(epoch FROM s.updated_at))::bigint" + PROCESS_SCORECARDS_FROM;
+      "SELECT s.scorecard_id, floor(date_part('epoch', s.updated_at))::bigint" + PROCESS_SCORECARDS_FROM;
 
   /** The score keys and versions of the process scorecards in {@code [?, ?)}, for accounting. */
   public static final String PROCESS_SCORE_KEYS =
-      "SELECT h.scorecard_id, h.criterion_id, floor(extract(epoch FROM h.updated_at))::bigint" + PROCESS_SCORES_FROM;
+      "SELECT h.scorecard_id, h.criterion_id, floor(date_part('epoch', h.updated_at))::bigint" + PROCESS_SCORES_FROM;
+
+  /**
+   * The times that cut the window into chunks of equal work: {@code percentile_disc} of the
+   * update times that decide membership (the process scorecards', the conversations'),
+   * over every flow given. Parameters: the fractions ({@code float8[]}), then start and end
+   * once per flow, in the order of {@code flows}.
+   */
+  public static String chunkBoundaries(java.util.List<Flow> flows) {
+    java.util.List<String> parts = new java.util.ArrayList<>();
+    for (Flow flow : flows) {
+      parts.add(flow == Flow.PROCESS ? "SELECT s.updated_at AS t" + PROCESS_SCORECARDS_FROM : "SELECT c.updated_at AS t" + CONVERSATIONS_FROM);
+    }
+    return "SELECT percentile_disc(?::float8[]) WITHIN GROUP (ORDER BY t) FROM (" + String.join(" UNION ALL ", parts) + ") x";
+  }
 
   /** The scores of one batch of scorecards, the ids bound as one {@code text[]}. */
   public static final String SCORES_OF_SCORECARDS =

@@ -52,7 +52,9 @@ public final class ReindexJob {
       long orphansDeleted,
       long mutations,
       WriteAccounting.Received received,
-      double seconds) {
+      double seconds,
+      double pipelineSeconds,
+      double accountingSeconds) {
 
     public String describe() {
       double rows = conversationsWritten + scorecardsWritten + scoresWritten;
@@ -61,12 +63,12 @@ public final class ReindexJob {
               + "scorecards: %,d read, %,d written, %,d in ClickHouse%n"
               + "scores:     %,d read, %,d written, %,d in ClickHouse%n"
               + "deleted:    %,d conversation rows, %,d scorecard rows, %,d score rows (%,d orphans; %,d mutations)%n"
-              + "time:       %.1f s, %,.0f rows/s (%,.0f scorecards/s), %d partitions",
+              + "time:       %.1f s (pipeline %.1f s, accounting %.1f s), %,.0f rows/s (%,.0f scorecards/s), %d partitions",
           conversationsRead, conversationsWritten, received.conversationsInClickHouse(),
           scorecardsRead, scorecardsWritten, received.scorecardsInClickHouse(),
           scoresRead, scoresWritten, received.scoresInClickHouse(),
           conversationRowsDeleted, scorecardRowsDeleted, scoreRowsDeleted, orphansDeleted, mutations,
-          seconds, seconds > 0 ? rows / seconds : 0, seconds > 0 ? scorecardsWritten / seconds : 0, partitions);
+          seconds, pipelineSeconds, accountingSeconds, seconds > 0 ? rows / seconds : 0, seconds > 0 ? scorecardsWritten / seconds : 0, partitions);
     }
   }
 
@@ -91,6 +93,7 @@ public final class ReindexJob {
     long counted = countInPostgres(config);
     PartitionPlan plan = PartitionPlan.plan(config.window(), counted, config.rowsPerPartition(), config.maxPartitions());
 
+    long pipelineBegan = System.nanoTime();
     PipelineResult result = ReindexPipeline.build(config, plan, version, options).run();
     progress.running(result);
     progress.started(counted);
@@ -115,6 +118,7 @@ public final class ReindexJob {
       progress.finished();
     }
 
+    long accountingBegan = System.nanoTime();
     MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder()
         .addNameFilter(MetricNameFilter.inNamespace(ReindexMetrics.NAMESPACE)).build());
     WriteAccounting.Received received = new WriteAccounting(config.postgres(), clickHouse).check(config.window(), config.mode().flows());
@@ -133,7 +137,9 @@ public final class ReindexJob {
         counter(metrics, ReindexMetrics.ORPHANS_FOUND, true),
         counter(metrics, ReindexMetrics.MUTATIONS, true),
         received,
-        (System.nanoTime() - began) / 1e9);
+        (System.nanoTime() - began) / 1e9,
+        (accountingBegan - pipelineBegan) / 1e9,
+        (System.nanoTime() - accountingBegan) / 1e9);
     String disagreement = disagreement(summary);
     if (disagreement != null) {
       throw new CountsDisagreeException(disagreement, summary);
@@ -171,6 +177,54 @@ public final class ReindexJob {
       return "ClickHouse holds " + r.scoresInClickHouse() + " of the " + s.scoresWritten() + " scores written";
     }
     return null;
+  }
+
+  /**
+   * The window cut into at most {@code n} contiguous, half-open chunks holding about the same
+   * number of rows, at the quantiles of the update times PostgreSQL has for the window (equal
+   * time slices put most of the work in one chunk when the data is skewed, and a chunk's size
+   * bounds a run's memory). Fewer chunks come back when quantiles coincide.
+   */
+  public static java.util.List<ReindexWindow.TimeRange> chunks(ReindexConfig config, int n) throws SQLException {
+    ReindexWindow w = config.window();
+    if (n <= 1) {
+      return java.util.List.of(new ReindexWindow.TimeRange(w.startMicros(), w.endMicros()));
+    }
+    java.util.List<Flow> flows = java.util.List.copyOf(config.mode().flows());
+    Double[] fractions = new Double[n - 1];
+    for (int i = 1; i < n; i++) {
+      fractions[i - 1] = (double) i / n;
+    }
+    java.util.TreeSet<Long> cuts = new java.util.TreeSet<>();
+    try (Connection connection = config.postgres().connect();
+        PreparedStatement statement = connection.prepareStatement(PostgresQueries.chunkBoundaries(flows))) {
+      statement.setArray(1, connection.createArrayOf("float8", fractions));
+      int p = 2;
+      for (int i = 0; i < flows.size(); i++) {
+        statement.setObject(p++, ReindexWindow.toOffsetDateTime(w.startMicros()));
+        statement.setObject(p++, ReindexWindow.toOffsetDateTime(w.endMicros()));
+      }
+      try (ResultSet rs = statement.executeQuery()) {
+        if (rs.next() && rs.getArray(1) != null) {
+          for (Object o : (Object[]) rs.getArray(1).getArray()) {
+            if (o instanceof java.sql.Timestamp t) {
+              long micros = Math.addExact(Math.multiplyExact(t.toInstant().getEpochSecond(), 1_000_000L), t.getNanos() / 1_000);
+              if (micros > w.startMicros() && micros < w.endMicros()) {
+                cuts.add(micros);
+              }
+            }
+          }
+        }
+      }
+    }
+    java.util.List<ReindexWindow.TimeRange> ranges = new java.util.ArrayList<>();
+    long lo = w.startMicros();
+    for (long cut : cuts) {
+      ranges.add(new ReindexWindow.TimeRange(lo, cut));
+      lo = cut;
+    }
+    ranges.add(new ReindexWindow.TimeRange(lo, w.endMicros()));
+    return ranges;
   }
 
   /** The scorecards of the window over every flow of the mode: the progress total and the partition plan's count. */

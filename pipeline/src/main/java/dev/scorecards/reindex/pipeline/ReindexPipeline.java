@@ -87,7 +87,7 @@ public final class ReindexPipeline {
     if (conversations != null) {
       conversations.apply("WriteConversations", new WriteToClickHouse(ClickHouseTable.CONVERSATIONS, config.clickHouse(), version, config.insertBlockSize(), deduplicate));
     }
-    scorecardRows.apply("WriteScorecards", new WriteToClickHouse(ClickHouseTable.SCORECARDS, config.clickHouse(), version, config.insertBlockSize(), deduplicate));
-    scoreRows.apply("WriteScores", new WriteToClickHouse(ClickHouseTable.SCORES, config.clickHouse(), version, config.insertBlockSize(), deduplicate));
+    scorecardRows.apply("WriteScorecards", new WriteToClickHouse(ClickHouseTable.SCORECARDS, config.clickHouse(), version, config.insertBlockSize(), deduplicate, true));
+    scoreRows.apply("WriteScores", new WriteToClickHouse(ClickHouseTable.SCORES, config.clickHouse(), version, config.insertBlockSize(), deduplicate, true));
   }
 }

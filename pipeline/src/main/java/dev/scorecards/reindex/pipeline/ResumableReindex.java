@@ -19,7 +19,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * A run that survives failures, the role the original job's Temporal heartbeats played.
  *
  * <p>The window is cut into chunks (time ranges of about {@link Policy#scorecardsPerChunk}
- * scorecards), fixed when the run is created and recorded in the {@link RunLedger}. Each chunk
+ * scorecards each, at the quantiles of the update times), fixed when the run is created and recorded in the {@link RunLedger}. Each chunk
  * is one {@link ReindexJob}: clean-up (when asked), writes and accounting for that range; only
  * when its counts agree is the chunk recorded as done. A failed attempt is followed, after an
  * exponential back-off, by another that skips the chunks done, as long as the failure is
@@ -331,9 +331,11 @@ public final class ResumableReindex {
         }
         doneScorecards += s.scorecardsWritten();
         listener.progress(doneScorecards, total);
-        listener.log(String.format("chunk %d/%d [%s, %s): %,d conversations, %,d scorecards, %,d scores written, %,d rows deleted in %.1f s",
+        listener.log(String.format("chunk %d/%d [%s, %s): %,d conversations, %,d scorecards, %,d scores written, %,d rows deleted in %.1f s"
+                + " (pipeline %.1f s, accounting %.1f s)",
             i + 1, run.chunks().size(), ReindexWindow.fromMicros(range.startMicros()), ReindexWindow.fromMicros(range.endMicros()),
-            s.conversationsWritten(), s.scorecardsWritten(), s.scoresWritten(), chunk.rowsDeleted(), s.seconds()));
+            s.conversationsWritten(), s.scorecardsWritten(), s.scoresWritten(), chunk.rowsDeleted(), s.seconds(), s.pipelineSeconds(),
+            s.accountingSeconds()));
       }
       if (verification != null) {
         beat();
@@ -369,8 +371,10 @@ public final class ResumableReindex {
       }
       config = requested;
       total = ReindexJob.countInPostgres(config);
-      int chunks = (int) Math.max(1, Math.min(10_000, (total + policy.scorecardsPerChunk() - 1) / policy.scorecardsPerChunk()));
-      run = ledger.create(config.mode(), config.window(), config.cleanUpBeforeWrite(), config.window().split(chunks));
+      int wanted = (int) Math.max(1, Math.min(10_000, (total + policy.scorecardsPerChunk() - 1) / policy.scorecardsPerChunk()));
+      List<ReindexWindow.TimeRange> ranges = ReindexJob.chunks(config, wanted);
+      int chunks = ranges.size();
+      run = ledger.create(config.mode(), config.window(), config.cleanUpBeforeWrite(), ranges);
       listener.log(String.format("run %s: %,d scorecards in %d chunk%s", run.runId(), total, chunks, chunks == 1 ? "" : "s"));
     }
 

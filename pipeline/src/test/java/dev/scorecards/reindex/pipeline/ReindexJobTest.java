@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 class ReindexJobTest {
   private static ReindexJob.Summary summary(long read, long written, long pg, long ch, long scoresRead, long scoresWritten, long scoresCh) {
     return new ReindexJob.Summary(read, 1, 3, 3, 0, read, scoresRead, written, scoresWritten, 0, 0, 0, 0,
-        new WriteAccounting.Received(3, 3, pg, ch, scoresRead, scoresCh), 1.0);
+        new WriteAccounting.Received(3, 3, pg, ch, scoresRead, scoresCh), 1.0, 0.8, 0.2);
   }
 
   @Test
@@ -25,7 +25,7 @@ class ReindexJobTest {
     assertThat(ReindexJob.disagreement(summary(10, 10, 10, 10, 100, 100, 0))).contains("ClickHouse holds 0 of the 100 scores written");
     ReindexJob.Summary s = summary(10, 10, 10, 10, 100, 100, 100);
     ReindexJob.Summary lostConversation = new ReindexJob.Summary(10, 1, 3, 3, 0, 10, 100, 10, 100, 0, 0, 0, 0,
-        new WriteAccounting.Received(3, 2, 10, 10, 100, 100), 1.0);
+        new WriteAccounting.Received(3, 2, 10, 10, 100, 100), 1.0, 0.8, 0.2);
     assertThat(ReindexJob.disagreement(s)).isNull();
     assertThat(ReindexJob.disagreement(lostConversation)).contains("ClickHouse holds 2 of the 3 conversations written");
   }
