@@ -71,8 +71,13 @@ public final class ClickHouseMapping {
             flag(s.notApplicable()),
             flag(s.aiScored()),
             text(s.comment()),
-            scorecard.getDateTime("create_time"),
+            instant(scorecard.getValue("create_time")),
             seconds(s.updatedAt()));
+  }
+
+  /** A joda Instant, the type Beam's coders expect for DATETIME ({@code Row.getDateTime} hands out a DateTime). */
+  static org.joda.time.Instant instant(Object value) {
+    return value instanceof org.joda.time.Instant i ? i : new org.joda.time.Instant(((org.joda.time.ReadableInstant) value).getMillis());
   }
 
   static String text(String value) {

@@ -63,20 +63,32 @@ class ClickHouseMappingTest {
     assertThat(row.getDateTime("update_time").getMillis()).isEqualTo(Instant.parse("2026-02-03T09:30:15Z").toEpochMilli());
   }
 
+  /** Beam's check, and an encode/decode with the row coder as a runner that serializes (Flink) does. */
+  private static void assertTyped(Row row) {
+    assertThat(Row.withSchema(row.getSchema()).addValues(row.getValues()).build()).isEqualTo(row);
+    org.apache.beam.sdk.coders.RowCoder coder = org.apache.beam.sdk.coders.RowCoder.of(row.getSchema());
+    try {
+      assertThat(org.apache.beam.sdk.util.CoderUtils.decodeFromByteArray(coder, org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(coder, row)))
+          .isEqualTo(row);
+    } catch (org.apache.beam.sdk.coders.CoderException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   /** The mapping skips Beam's per-row type check (attachValues); here every kind of row passes it, with and without nulls. */
   @Test
   void everyMappedRowPassesBeamsTypeCheck() {
     for (Row sc : new Row[] {ClickHouseMapping.scorecard(scorecard(2, null, 87.5, Instant.parse("2026-02-02T00:00:01.5Z"))),
         ClickHouseMapping.scorecard(scorecard(1, "conv-1", null, null))}) {
-      assertThat(Row.withSchema(sc.getSchema()).addValues(sc.getValues()).build()).isEqualTo(sc);
+      assertTyped(sc);
       for (Row score : new Row[] {ClickHouseMapping.score(sc, new SourceScore("sc-1", "c", null, true, false, null, CREATED, UPDATED)),
           ClickHouseMapping.score(sc, new SourceScore("sc-1", "c", 2.5, false, true, "x", CREATED, UPDATED))}) {
-        assertThat(Row.withSchema(score.getSchema()).addValues(score.getValues()).build()).isEqualTo(score);
+        assertTyped(score);
       }
     }
     for (Instant ended : new Instant[] {null, UPDATED}) {
       Row conversation = ClickHouseMapping.conversation(new SourceConversation("conv-1", "cust", "prof", null, 2, null, CREATED, ended, CREATED, UPDATED));
-      assertThat(Row.withSchema(conversation.getSchema()).addValues(conversation.getValues()).build()).isEqualTo(conversation);
+      assertTyped(conversation);
     }
   }
 

@@ -85,4 +85,34 @@ class RepeatedRunsEndToEndTest {
     // Both comparisons read ClickHouse with FINAL: each scorecard's surviving row carries PostgreSQL's current version, not an older one.
     assertThat(runs()).hasSize(2).allMatch(r -> r.state() == RunLedger.State.SUCCEEDED);
   }
+
+  /** {@code reindex status} lists the runs; {@code reindex status RUN_ID} shows one chunk by chunk. */
+  @Test
+  @Timeout(300)
+  void statusShowsTheRunsAndTheirChunks() throws Exception {
+    assertThat(run(A, C)).isZero();
+    RunLedger.Run r = runs().get(0);
+    String list = status();
+    assertThat(list).contains(r.runId(), "process", "SUCCEEDED", r.chunks().size() + "/" + r.chunks().size());
+    String one = status(r.runId());
+    assertThat(one).contains("run " + r.runId() + ": mode process, window [" + A + ", " + C + ")",
+        r.chunks().size() + " of " + r.chunks().size() + " chunks done", "chunk 1/" + r.chunks().size() + " [" + A);
+    assertThat(one).containsPattern("done in attempt 1, [0-9,]+ scorecards");
+    assertThat(ReindexCli.commandLine().execute("status", "20261129T040000Z-abcdef", "--ch-url", TestDatabases.CH_URL,
+        "--ch-database", TestDatabases.DATABASE)).isEqualTo(ExitCodes.USAGE);
+  }
+
+  private static String status(String... extra) {
+    List<String> args = new java.util.ArrayList<>(List.of("status", "--ch-url", TestDatabases.CH_URL, "--ch-database", TestDatabases.DATABASE));
+    args.addAll(List.of(extra));
+    java.io.PrintStream saved = System.out;
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      assertThat(ReindexCli.commandLine().execute(args.toArray(new String[0]))).isZero();
+    } finally {
+      System.setOut(saved);
+    }
+    return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+  }
 }
