@@ -114,7 +114,7 @@ public final class ClickHouseClient {
     String params = "&query=" + enc(sql) + "&" + enc(name) + "_structure=" + enc(structure) + "&" + enc(name) + "_format=TabSeparated";
     String result;
     try {
-      result = send(sql, HttpRequest.BodyPublishers.ofInputStream(() -> in), "multipart/form-data; boundary=" + boundary, params);
+      result = send(sql, HttpRequest.BodyPublishers.ofInputStream(() -> in), "multipart/form-data; boundary=" + boundary, params, true);
     } catch (RuntimeException e) {
       producer.interrupt();
       throw e;
@@ -147,7 +147,21 @@ public final class ClickHouseClient {
     return send(sql, HttpRequest.BodyPublishers.ofString(body), "multipart/form-data; boundary=" + boundary, params);
   }
 
+  private static final String STALE_CONNECTION = "HTTP/1.1 header parser received no bytes";
+
+  static {
+    // Drop idle connections before ClickHouse does (keep_alive_timeout, 3 s by default), so that
+    // requests seldom meet a connection the server has closed. Read once by the JDK's client.
+    if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
+      System.setProperty("jdk.httpclient.keepalive.timeout", "2");
+    }
+  }
+
   private String send(String sql, HttpRequest.BodyPublisher body, String contentType, String extraParams) {
+    return send(sql, body, contentType, extraParams, false);
+  }
+
+  private String send(String sql, HttpRequest.BodyPublisher body, String contentType, String extraParams, boolean streamed) {
     URI uri = URI.create(settings.uri() + "?database=" + enc(settings.database())
         + "&max_query_size=" + MAX_QUERY_SIZE + extraSettings + extraParams);
     HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(requestTimeout).POST(body);
@@ -158,7 +172,17 @@ public final class ClickHouseClient {
     request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
     HttpResponse<String> response;
     try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      try {
+        response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        // A kept-alive connection that ClickHouse closed meanwhile (its keep_alive_timeout is
+        // 3 s) fails before the server saw the request: send it once more on a new connection.
+        // Streamed bodies cannot be sent twice.
+        if (!STALE_CONNECTION.equals(e.getMessage()) || streamed) {
+          throw e;
+        }
+        response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      }
     } catch (IOException e) {
       throw new ClickHouseUnavailableException(
           "could not reach ClickHouse at " + settings.httpUrl() + ": " + describe(e), e);
