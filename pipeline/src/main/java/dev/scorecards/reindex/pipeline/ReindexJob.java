@@ -86,7 +86,16 @@ public final class ReindexJob {
     }
   }
 
+  /** A pipeline that has run to its end, waiting to be accounted for. */
+  public record Ran(ReindexConfig config, ClickHouseClient clickHouse, long counted, int partitions, MetricQueryResults metrics,
+      long began, long pipelineBegan, long pipelineEnded) {}
+
   public static Summary run(ReindexConfig config, PipelineOptions options, Progress progress) throws SQLException, InterruptedException {
+    return account(runPipeline(config, options, progress));
+  }
+
+  /** Prepare and run the pipeline; {@link #account} checks what ClickHouse received. */
+  public static Ran runPipeline(ReindexConfig config, PipelineOptions options, Progress progress) throws SQLException, InterruptedException {
     long began = System.nanoTime();
     ClickHouseClient clickHouse = new ClickHouseClient(config.clickHouse());
     String version = clickHouse.execute("SELECT version()").trim();
@@ -118,13 +127,22 @@ public final class ReindexJob {
       progress.finished();
     }
 
-    long accountingBegan = System.nanoTime();
     MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder()
         .addNameFilter(MetricNameFilter.inNamespace(ReindexMetrics.NAMESPACE)).build());
+    return new Ran(config, clickHouse, counted, plan.ranges().size(), metrics, began, pipelineBegan, System.nanoTime());
+  }
+
+  /** The accounting of a pipeline that ran: throws {@link CountsDisagreeException} unless read = written = received. */
+  public static Summary account(Ran ran) throws SQLException {
+    ReindexConfig config = ran.config();
+    ClickHouseClient clickHouse = ran.clickHouse();
+    MetricQueryResults metrics = ran.metrics();
+    long counted = ran.counted();
+    long accountingBegan = System.nanoTime();
     WriteAccounting.Received received = new WriteAccounting(config.postgres(), clickHouse).check(config.window(), config.mode().flows());
     Summary summary = new Summary(
         counted,
-        plan.ranges().size(),
+        ran.partitions(),
         counter(metrics, ReindexMetrics.CONVERSATIONS_READ, true),
         counter(metrics, ReindexMetrics.CONVERSATIONS_WRITTEN, true),
         counter(metrics, ReindexMetrics.CONVERSATIONS_DELETED, true),
@@ -137,8 +155,8 @@ public final class ReindexJob {
         counter(metrics, ReindexMetrics.ORPHANS_FOUND, true),
         counter(metrics, ReindexMetrics.MUTATIONS, true),
         received,
-        (System.nanoTime() - began) / 1e9,
-        (accountingBegan - pipelineBegan) / 1e9,
+        (ran.pipelineEnded() - ran.began()) / 1e9 + (System.nanoTime() - accountingBegan) / 1e9,
+        (ran.pipelineEnded() - ran.pipelineBegan()) / 1e9,
         (System.nanoTime() - accountingBegan) / 1e9);
     String disagreement = disagreement(summary);
     if (disagreement != null) {

@@ -270,6 +270,18 @@ public final class ResumableReindex {
       }
     }
 
+    /** Waits for a chunk's accounting; its failure is the attempt's failure. */
+    private static void awaitAccounting(java.util.concurrent.Future<?> accounting) throws Exception {
+      try {
+        accounting.get();
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof Exception cause) {
+          throw cause;
+        }
+        throw e;
+      }
+    }
+
     private void requireCurrent(int attempt) {
       if (current != attempt) {
         throw new java.util.concurrent.CancellationException("attempt " + attempt + " was abandoned");
@@ -296,46 +308,67 @@ public final class ResumableReindex {
           listener.log(String.format("resuming run %s: %d of %d chunks already done", run.runId(), done.size(), run.chunks().size()));
         }
       }
-      long doneScorecards = done.values().stream().mapToLong(RunLedger.ChunkDone::scorecards).sum();
-      for (int i = 0; i < run.chunks().size(); i++) {
-        if (done.containsKey(i)) {
-          continue;
-        }
-        ReindexWindow.TimeRange range = run.chunks().get(i);
-        ReindexConfig chunkConfig = config.withWindow(ReindexWindow.of(ReindexWindow.fromMicros(range.startMicros()), ReindexWindow.fromMicros(range.endMicros())));
-        final long before = doneScorecards;
-        ReindexJob.Summary s = ReindexJob.run(chunkConfig, options, new ReindexJob.Progress() {
-          @Override
-          public void running(PipelineResult result) {
-            pipeline.set(result);
+      long[] doneScorecards = {done.values().stream().mapToLong(RunLedger.ChunkDone::scorecards).sum()};
+      // A chunk's accounting (mostly database work) runs while the next chunk's pipeline (mostly
+      // JVM work) does: at most one accounting behind, and a chunk is recorded as done only
+      // once its own accounting agrees.
+      java.util.concurrent.ExecutorService accountant = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "reindex-accounting-" + attempt);
+        t.setDaemon(true);
+        return t;
+      });
+      java.util.concurrent.Future<?> accounting = java.util.concurrent.CompletableFuture.completedFuture(null);
+      try {
+        for (int i = 0; i < run.chunks().size(); i++) {
+          if (done.containsKey(i)) {
+            continue;
           }
+          ReindexWindow.TimeRange range = run.chunks().get(i);
+          ReindexConfig chunkConfig = config.withWindow(ReindexWindow.of(ReindexWindow.fromMicros(range.startMicros()), ReindexWindow.fromMicros(range.endMicros())));
+          final long before = doneScorecards[0];
+          ReindexJob.Ran ran = ReindexJob.runPipeline(chunkConfig, options, new ReindexJob.Progress() {
+            @Override
+            public void running(PipelineResult result) {
+              pipeline.set(result);
+            }
 
-          @Override
-          public void heartbeat() {
+            @Override
+            public void heartbeat() {
+              beat();
+            }
+
+            @Override
+            public void advanced(long scorecardsDone) {
+              listener.progress(before + scorecardsDone, total);
+            }
+          });
+          pipeline.set(null);
+          requireCurrent(attempt);
+          beat();
+          awaitAccounting(accounting);
+          final int chunkIndex = i;
+          accounting = accountant.submit(() -> {
+            ReindexJob.Summary s = ReindexJob.account(ran);
+            requireCurrent(attempt);
             beat();
-          }
-
-          @Override
-          public void advanced(long scorecardsDone) {
-            listener.progress(before + scorecardsDone, total);
-          }
-        });
-        pipeline.set(null);
-        requireCurrent(attempt);
-        beat();
-        RunLedger.ChunkDone chunk = new RunLedger.ChunkDone(i, attemptBase + attempt, s.conversationsWritten(), s.scorecardsWritten(),
-            s.scoresWritten(), s.conversationRowsDeleted() + s.scorecardRowsDeleted() + s.scoreRowsDeleted(), s.seconds());
-        ledger.chunkDone(run, i, chunk);
-        synchronized (summaries) {
-          summaries.add(s);
+            RunLedger.ChunkDone chunk = new RunLedger.ChunkDone(chunkIndex, attemptBase + attempt, s.conversationsWritten(), s.scorecardsWritten(),
+                s.scoresWritten(), s.conversationRowsDeleted() + s.scorecardRowsDeleted() + s.scoreRowsDeleted(), s.seconds());
+            ledger.chunkDone(run, chunkIndex, chunk);
+            synchronized (summaries) {
+              summaries.add(s);
+            }
+            listener.progress(doneScorecards[0] += s.scorecardsWritten(), total);
+            listener.log(String.format("chunk %d/%d [%s, %s): %,d conversations, %,d scorecards, %,d scores written, %,d rows deleted in %.1f s"
+                    + " (pipeline %.1f s, accounting %.1f s)",
+                chunkIndex + 1, run.chunks().size(), ReindexWindow.fromMicros(range.startMicros()), ReindexWindow.fromMicros(range.endMicros()),
+                s.conversationsWritten(), s.scorecardsWritten(), s.scoresWritten(), chunk.rowsDeleted(), s.seconds(), s.pipelineSeconds(),
+                s.accountingSeconds()));
+            return null;
+          });
         }
-        doneScorecards += s.scorecardsWritten();
-        listener.progress(doneScorecards, total);
-        listener.log(String.format("chunk %d/%d [%s, %s): %,d conversations, %,d scorecards, %,d scores written, %,d rows deleted in %.1f s"
-                + " (pipeline %.1f s, accounting %.1f s)",
-            i + 1, run.chunks().size(), ReindexWindow.fromMicros(range.startMicros()), ReindexWindow.fromMicros(range.endMicros()),
-            s.conversationsWritten(), s.scorecardsWritten(), s.scoresWritten(), chunk.rowsDeleted(), s.seconds(), s.pipelineSeconds(),
-            s.accountingSeconds()));
+        awaitAccounting(accounting);
+      } finally {
+        accountant.shutdownNow();
       }
       if (verification != null) {
         beat();
