@@ -121,7 +121,13 @@ ch_start() {
     (close_inherited_fds; cd "$CH_DIR" || exit 1
      nohup clickhouse-server --config-file="$CH_DIR/config.xml" >"$CH_DIR/log/stdout.log" 2>&1 </dev/null &
      echo $! >"$CH_DIR/clickhouse.pid")
-    for _ in $(seq 1 120); do ch_running && break; sleep 0.5; done
+    # Loading the tables' parts takes a while when the data directory is big (a minute for ~15
+    # million rows on 2 cores): wait up to 5 minutes, saying so every 30 s.
+    for i in $(seq 1 600); do
+      ch_running && break
+      if [ $((i % 60)) -eq 0 ]; then log "ClickHouse is still loading its tables ($((i / 2)) s)"; fi
+      sleep 0.5
+    done
     ch_running || { log "ClickHouse did not answer on port $CH_HTTP_PORT; see $CH_DIR/log/"; tail -20 "$CH_DIR/log/clickhouse-server.err.log" >&2 || true; return 1; }
   fi
   echo "CREATE DATABASE IF NOT EXISTS $DB" | ch_query >/dev/null
