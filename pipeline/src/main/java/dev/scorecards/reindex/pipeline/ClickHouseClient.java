@@ -99,11 +99,9 @@ public final class ClickHouseClient {
     }
     Thread producer = new Thread(() -> {
       try (java.io.Writer out = new java.io.BufferedWriter(new java.io.OutputStreamWriter(pipe, StandardCharsets.UTF_8), 1 << 16)) {
-        out.write("--" + boundary + "\r\n"
-            + "Content-Disposition: form-data; name=\"" + name + "\"; filename=\"" + name + "\"\r\n"
-            + "Content-Type: application/octet-stream\r\n\r\n");
+        out.write(partHead(boundary, name));
         rows.write(out);
-        out.write("\r\n--" + boundary + "--\r\n");
+        out.write(partTail(boundary));
         produced.complete(null);
       } catch (Throwable t) {
         produced.completeExceptionally(t);
@@ -111,10 +109,10 @@ public final class ClickHouseClient {
     }, "reindex-external-table");
     producer.setDaemon(true);
     producer.start();
-    String params = "&query=" + enc(sql) + "&" + enc(name) + "_structure=" + enc(structure) + "&" + enc(name) + "_format=TabSeparated";
     String result;
     try {
-      result = send(sql, HttpRequest.BodyPublishers.ofInputStream(() -> in), "multipart/form-data; boundary=" + boundary, params, true);
+      result = send(sql, HttpRequest.BodyPublishers.ofInputStream(() -> in), "multipart/form-data; boundary=" + boundary,
+          externalTableParams(sql, name, structure), true);
     } catch (RuntimeException e) {
       producer.interrupt();
       throw e;
@@ -139,12 +137,23 @@ public final class ClickHouseClient {
    */
   public String executeWithExternalTable(String sql, String name, String structure, CharSequence tsv) {
     String boundary = "reindex-" + UUID.randomUUID();
-    String body = "--" + boundary + "\r\n"
+    String body = partHead(boundary, name) + tsv + partTail(boundary);
+    return send(sql, HttpRequest.BodyPublishers.ofString(body), "multipart/form-data; boundary=" + boundary,
+        externalTableParams(sql, name, structure));
+  }
+
+  private static String partHead(String boundary, String name) {
+    return "--" + boundary + "\r\n"
         + "Content-Disposition: form-data; name=\"" + name + "\"; filename=\"" + name + "\"\r\n"
-        + "Content-Type: application/octet-stream\r\n\r\n"
-        + tsv + "\r\n--" + boundary + "--\r\n";
-    String params = "&query=" + enc(sql) + "&" + enc(name) + "_structure=" + enc(structure) + "&" + enc(name) + "_format=TabSeparated";
-    return send(sql, HttpRequest.BodyPublishers.ofString(body), "multipart/form-data; boundary=" + boundary, params);
+        + "Content-Type: application/octet-stream\r\n\r\n";
+  }
+
+  private static String partTail(String boundary) {
+    return "\r\n--" + boundary + "--\r\n";
+  }
+
+  private static String externalTableParams(String sql, String name, String structure) {
+    return "&query=" + enc(sql) + "&" + enc(name) + "_structure=" + enc(structure) + "&" + enc(name) + "_format=TabSeparated";
   }
 
   private static final String STALE_CONNECTION = "HTTP/1.1 header parser received no bytes";

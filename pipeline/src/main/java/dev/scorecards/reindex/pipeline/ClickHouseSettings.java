@@ -53,13 +53,7 @@ public record ClickHouseSettings(String httpUrl, String database, String user, S
    * The JDBC URL for ClickHouseIO. These settings are the ones that write correctly to
    * ClickHouse 18.16 with clickhouse-jdbc 0.6.4: without {@code compress=0} and the
    * HTTP_CLIENT provider inserts are sent empty or hang (README, "ClickHouse versions").
-   */
-  public String jdbcUrlFor(String serverVersion) {
-    return jdbcUrlFor(serverVersion, true);
-  }
-
-  /**
-   * As {@link #jdbcUrlFor(String)}; with {@code deduplicate} false every INSERT carries the
+   * With {@code deduplicate} false every INSERT carries the
    * server setting {@code insert_deduplicate=0} (a clean-up run: on Replicated tables a block
    * deleted and written again identically would otherwise be dropped as a duplicate).
    * ClickHouseIO's own {@code withInsertDeduplicate} sends a setting name ClickHouse does not

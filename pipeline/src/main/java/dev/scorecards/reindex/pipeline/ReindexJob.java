@@ -112,8 +112,9 @@ public final class ReindexJob {
       do {
         state = result.waitUntilFinish(org.joda.time.Duration.millis(500));
         MetricQueryResults live = result.metrics().allMetrics();
-        progress.advanced(counter(live, ReindexMetrics.SCORECARDS_WRITTEN, false));
-        long now = counter(live, ReindexMetrics.BATCHES_JOINED, false) + counter(live, ReindexMetrics.SCORECARDS_WRITTEN, false)
+        long scorecardsWritten = counter(live, ReindexMetrics.SCORECARDS_WRITTEN, false);
+        progress.advanced(scorecardsWritten);
+        long now = counter(live, ReindexMetrics.BATCHES_JOINED, false) + scorecardsWritten
             + counter(live, ReindexMetrics.CONVERSATIONS_WRITTEN, false) + counter(live, ReindexMetrics.MUTATIONS, false);
         if (now > work) {
           work = now;

@@ -85,7 +85,7 @@ public final class ReindexPipeline {
     }
 
     if (conversations != null) {
-      conversations.apply("WriteConversations", new WriteToClickHouse(ClickHouseTable.CONVERSATIONS, config.clickHouse(), version, config.insertBlockSize(), deduplicate));
+      conversations.apply("WriteConversations", new WriteToClickHouse(ClickHouseTable.CONVERSATIONS, config.clickHouse(), version, config.insertBlockSize(), deduplicate, false));
     }
     scorecardRows.apply("WriteScorecards", new WriteToClickHouse(ClickHouseTable.SCORECARDS, config.clickHouse(), version, config.insertBlockSize(), deduplicate, true));
     scoreRows.apply("WriteScores", new WriteToClickHouse(ClickHouseTable.SCORES, config.clickHouse(), version, config.insertBlockSize(), deduplicate, true));

@@ -25,10 +25,6 @@ public class WriteToClickHouse extends PTransform<PCollection<Row>, PDone> {
   private final boolean deduplicate;
   private final boolean countedUpstream;
 
-  public WriteToClickHouse(ClickHouseTable table, ClickHouseSettings clickHouse, String serverVersion, int insertBlockSize, boolean deduplicate) {
-    this(table, clickHouse, serverVersion, insertBlockSize, deduplicate, false);
-  }
-
   /**
    * With {@code countedUpstream}, the step that hands the rows over counts them in its
    * written counter (per batch, {@link JoinScores}) and no counting step is added: the

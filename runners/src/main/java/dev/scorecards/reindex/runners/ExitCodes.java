@@ -51,10 +51,10 @@ public final class ExitCodes {
     return FAILED;
   }
 
-  /** SQLSTATE class 08 is a connection exception, 28 an authorization failure. */
+  /** SQLSTATE class 08 is a connection exception (a refused login is {@link Failures#isAuthenticationFailure}). */
   static boolean isConnectionFailure(SQLException e) {
     String state = e.getSQLState();
-    return state != null && (state.startsWith("08") || state.startsWith("28"));
+    return state != null && state.startsWith("08");
   }
 
   /**

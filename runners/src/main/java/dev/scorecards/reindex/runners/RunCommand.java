@@ -67,10 +67,8 @@ public class RunCommand implements Callable<Integer> {
           noVerify ? null : RunCommand::verification, listener);
     }
     out.println("reindex run finished");
-    for (ReindexJob.Summary s : outcome.summaries()) {
-      if (outcome.summaries().size() == 1) {
-        out.println(s.describe());
-      }
+    if (outcome.summaries().size() == 1) {
+      out.println(outcome.summaries().get(0).describe());
     }
     out.println(outcome.describe());
     return ExitCodes.OK;
