@@ -77,9 +77,9 @@ public final class ClickHouseClient {
     send(sql, HttpRequest.BodyPublishers.ofString(tsv.toString()), null, "&query=" + enc(sql));
   }
 
-  /** Writes the rows of an external table, TabSeparated, one line a row. */
+  /** Writes the rows of an external table as UTF-8 TabSeparated bytes, one line a row. */
   public interface RowsWriter {
-    void write(java.io.Writer out) throws Exception;
+    void write(java.io.OutputStream out) throws Exception;
   }
 
   /**
@@ -98,10 +98,10 @@ public final class ClickHouseClient {
       throw new java.io.UncheckedIOException(e);
     }
     Thread producer = new Thread(() -> {
-      try (java.io.Writer out = new java.io.BufferedWriter(new java.io.OutputStreamWriter(pipe, StandardCharsets.UTF_8), 1 << 16)) {
-        out.write(partHead(boundary, name));
+      try (java.io.OutputStream out = new java.io.BufferedOutputStream(pipe, 1 << 16)) {
+        out.write(partHead(boundary, name).getBytes(StandardCharsets.UTF_8));
         rows.write(out);
-        out.write(partTail(boundary));
+        out.write(partTail(boundary).getBytes(StandardCharsets.UTF_8));
         produced.complete(null);
       } catch (Throwable t) {
         produced.completeExceptionally(t);

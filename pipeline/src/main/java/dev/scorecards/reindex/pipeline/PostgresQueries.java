@@ -186,4 +186,25 @@ public final class PostgresQueries {
     return t == null ? null : t.toInstant();
   }
 
+
+  private static final java.time.format.DateTimeFormatter LITERAL =
+      java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS", java.util.Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
+
+  /**
+   * {@code sql} with its two window parameters ({@code updated_at >= ? AND updated_at < ?})
+   * written as {@code timestamptz} literals of the window's start and end, for statements
+   * that take no parameters ({@code COPY}). The literals are made from the bounds'
+   * microseconds, never from user text. Fails unless the statement has exactly two {@code ?}.
+   */
+  public static String withWindowLiterals(String sql, ReindexWindow window) {
+    String[] parts = sql.split("\\?", -1);
+    if (parts.length != 3) {
+      throw new IllegalArgumentException("expected the two window parameters in: " + sql);
+    }
+    return parts[0] + literal(window.startMicros()) + parts[1] + literal(window.endMicros()) + parts[2];
+  }
+
+  private static String literal(long micros) {
+    return "'" + LITERAL.format(ReindexWindow.fromMicros(micros)) + "+00'::timestamptz";
+  }
 }

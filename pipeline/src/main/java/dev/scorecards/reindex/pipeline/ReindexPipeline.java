@@ -62,7 +62,7 @@ public final class ReindexPipeline {
       PCollection<Row> scorecards, PCollection<Row> conversations, ReindexConfig config, String version, boolean deduplicate) {
     PCollectionTuple joined =
         scorecards
-            .apply("BatchScorecards", new BatchScorecards(config.batchSize(), BatchScorecards.DEFAULT_SHARDS))
+            .apply("BatchScorecards", new BatchScorecards(config.batchSize()))
             .apply("JoinScores", new JoinScores(config.postgres()));
     PCollection<Row> scorecardRows = joined.get(JoinScores.SCORECARDS);
     PCollection<Row> scoreRows = joined.get(JoinScores.SCORES);
