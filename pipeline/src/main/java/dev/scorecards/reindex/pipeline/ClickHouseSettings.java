@@ -67,6 +67,10 @@ public record ClickHouseSettings(String httpUrl, String database, String user, S
         .append("?server_version=").append(serverVersion)
         .append("&server_time_zone=UTC&compress=0&http_connection_provider=HTTP_CLIENT")
         .append("&connect_timeout=10000&socket_timeout=600000")
+        // 64 KiB instead of the driver's 8 KiB buffers between the row encoder and the HTTP
+        // sender (measured with the DirectRunner at 1 thread, 2 million scores: 20.5-20.8 s
+        // and 19.6-20.5 CPU s together with the thread count, README, issue 7).
+        .append("&buffer_size=65536&write_buffer_size=65536")
         .append(deduplicate ? "" : "&custom_settings=insert_deduplicate%3D0")
         .append("&user=").append(java.net.URLEncoder.encode(user, java.nio.charset.StandardCharsets.UTF_8));
     if (password != null && !password.isEmpty()) {

@@ -215,7 +215,7 @@ public class BenchCommand implements Callable<Integer> {
 
   private List<String> javaCommand(List<String> args, boolean lightJit) {
     List<String> cmd = new ArrayList<>(List.of("java"));
-    cmd.addAll(lightJit ? List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC") : List.of("-Xmx4g", "-XX:+UseParallelGC"));
+    cmd.addAll(lightJit ? List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC") : List.of("-Xmx4g", "-Xmn1500m", "-XX:+UseParallelGC"));
     cmd.addAll(List.of("-jar", RunnerOptions.bundledJar()));
     cmd.addAll(args);
     cmd.addAll(List.of("--pg-url", postgres().jdbcUrl(), "--ch-url", chUrl, "--ch-database", DB));
