@@ -35,7 +35,8 @@ public final class WriteAccounting {
     if (flows.contains(Flow.CONVERSATION)) {
       conversations = matchKeys(window, PostgresQueries.CONVERSATION_KEYS, "id String, t UInt32",
           "SELECT uniqExact(conversation_id) FROM " + s.qualified(ClickHouseTable.CONVERSATIONS)
-              + " WHERE (conversation_id, toUInt32(update_time)) IN (SELECT id, t FROM keys)");
+              + " WHERE " + versionedKey("conversation_id", null, "toUInt32(update_time)")
+              + " IN (SELECT " + versionedKey("id", null, "t") + " FROM keys)");
     }
     for (Flow flow : flows) {
       // The scores' keys are ten times the scorecards': match both at once, on two connections.
@@ -43,14 +44,16 @@ public final class WriteAccounting {
         try {
           return matchKeys(window, flow.scoreKeys, "id String, c String, t UInt32",
               "SELECT uniqExact(scorecard_id, criterion_id) FROM " + s.qualified(ClickHouseTable.SCORES)
-                  + " WHERE (scorecard_id, criterion_id, toUInt32(update_time)) IN (SELECT id, c, t FROM keys)");
+                  + " WHERE " + versionedKey("scorecard_id", "criterion_id", "toUInt32(update_time)")
+                  + " IN (SELECT " + versionedKey("id", "c", "t") + " FROM keys)");
         } catch (SQLException e) {
           throw new java.util.concurrent.CompletionException(e);
         }
       });
       long[] sc = matchKeys(window, flow.scorecardKeys, "id String, t UInt32",
           "SELECT uniqExact(scorecard_id) FROM " + s.qualified(ClickHouseTable.SCORECARDS)
-              + " WHERE (scorecard_id, toUInt32(update_time)) IN (SELECT id, t FROM keys)");
+              + " WHERE " + versionedKey("scorecard_id", null, "toUInt32(update_time)")
+              + " IN (SELECT " + versionedKey("id", null, "t") + " FROM keys)");
       long[] sr;
       try {
         sr = scoreMatch.join();
@@ -64,6 +67,18 @@ public final class WriteAccounting {
       scores = new long[] {scores[0] + sr[0], scores[1] + sr[1]};
     }
     return new Received(conversations[0], conversations[1], scorecards[0], scorecards[1], scores[0], scores[1]);
+  }
+
+  /**
+   * A row's key and version as one ClickHouse string, {@code <bytes of id>:<id><second>:<version>}:
+   * a one-to-one encoding (the length ends at the first colon and fixes where the id ends;
+   * the version is the digits after the last colon), so matching these strings is matching
+   * the keys exactly. ClickHouse builds and probes a set of single strings about twice as
+   * fast as a set of tuples of them (1M score keys against 2M rows: 0.7-0.8 s instead of
+   * 1.5-1.6 s). Both sides of the match are encoded by this one expression, in ClickHouse.
+   */
+  static String versionedKey(String id, String second, String version) {
+    return "concat(toString(length(" + id + ")), ':', " + id + (second == null ? "" : ", " + second) + ", ':', toString(" + version + "))";
   }
 
   /**

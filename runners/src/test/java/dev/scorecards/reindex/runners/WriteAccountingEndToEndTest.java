@@ -1,0 +1,92 @@
+package dev.scorecards.reindex.runners;
+
+import static dev.scorecards.reindex.runners.TestDatabases.DATABASE;
+import static dev.scorecards.reindex.runners.TestDatabases.ch;
+import static dev.scorecards.reindex.runners.TestDatabases.pg;
+import static dev.scorecards.reindex.runners.TestDatabases.score;
+import static dev.scorecards.reindex.runners.TestDatabases.scorecard;
+import static dev.scorecards.reindex.runners.TestDatabases.template;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.scorecards.reindex.pipeline.ClickHouseClient;
+import dev.scorecards.reindex.pipeline.Flow;
+import dev.scorecards.reindex.pipeline.WriteAccounting;
+import java.time.Instant;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The accounting against the real servers: the keys travel from PostgreSQL's COPY into
+ * ClickHouse and are matched there exactly, whatever characters the ids hold, and a row
+ * ClickHouse holds that merely looks like a missing one when keys are glued together is
+ * not taken for it.
+ */
+class WriteAccountingEndToEndTest {
+  static final Instant INSIDE = ProcessReindexEndToEndTest.INSIDE;
+  // Escaped by COPY and by TabSeparated alike; multi-byte; colons and digits where the encoding puts its own.
+  static final String AWKWARD = "sc\t1\\2\nné:12:3";
+
+  @BeforeEach
+  void emptyDatabases() throws Exception {
+    TestDatabases.prepare();
+    TestDatabases.emptyAll();
+    template("tpl-process", 1, 2);
+  }
+
+  private static WriteAccounting.Received check() throws Exception {
+    return new WriteAccounting(TestDatabases.postgres(), ch()).check(ProcessReindexEndToEndTest.WINDOW, Set.of(Flow.PROCESS));
+  }
+
+  @Test
+  void awkwardIdsAreCountedExactlyAndALookAlikeRowIsNotTakenForAMissingOne() throws Exception {
+    scorecard(AWKWARD, "tpl-process", 1, null, INSIDE);
+    score(AWKWARD, "crit:7\t", 1.0, null, INSIDE);
+    score(AWKWARD, "crité", 2.0, null, INSIDE);
+    // Glued without the length, ("ab", "c") and ("a", "bc") would be the same key.
+    scorecard("ab", "tpl-process", 1, null, INSIDE);
+    score("ab", "c", 3.0, null, INSIDE);
+    scorecard("a", "tpl-process", 1, null, INSIDE);
+    score("a", "bc", 4.0, null, INSIDE);
+    ProcessReindexEndToEndTest.run(ProcessReindexEndToEndTest.config());
+
+    WriteAccounting.Received all = check();
+    assertThat(all.scorecardsInPostgres()).isEqualTo(3);
+    assertThat(all.scorecardsInClickHouse()).isEqualTo(3);
+    assertThat(all.scoresInPostgres()).isEqualTo(4);
+    assertThat(all.scoresInClickHouse()).isEqualTo(4);
+
+    // "a" leaves PostgreSQL but stays in ClickHouse; "ab" goes missing from ClickHouse.
+    pg("DELETE FROM director.historic_scorecard_scores WHERE scorecard_id = 'a'");
+    pg("DELETE FROM director.scorecards WHERE scorecard_id = 'a'");
+    ClickHouseClient client = ch();
+    for (String table : new String[] {"scorecards", "scores"}) {
+      client.execute("ALTER TABLE " + DATABASE + "." + table + " DELETE WHERE scorecard_id = 'ab'");
+    }
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (client.count("SELECT count() FROM system.mutations WHERE database = '" + DATABASE + "' AND is_done = 0") > 0) {
+      assertThat(System.nanoTime()).as("mutations finished within a minute").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    assertThat(client.count("SELECT count() FROM " + DATABASE + ".scores WHERE scorecard_id = 'a' AND criterion_id = 'bc'")).isEqualTo(1);
+
+    WriteAccounting.Received after = check();
+    assertThat(after.scorecardsInPostgres()).isEqualTo(2);
+    assertThat(after.scorecardsInClickHouse()).isEqualTo(1);
+    assertThat(after.scoresInPostgres()).isEqualTo(3);
+    assertThat(after.scoresInClickHouse()).as("only the awkward scorecard's two scores").isEqualTo(2);
+  }
+
+  @Test
+  void aRowAtAnotherVersionIsNotCounted() throws Exception {
+    scorecard("sc-v", "tpl-process", 1, null, INSIDE);
+    score("sc-v", "crit-1", 1.0, null, INSIDE);
+    ProcessReindexEndToEndTest.run(ProcessReindexEndToEndTest.config());
+    // PostgreSQL moves on by a second; ClickHouse still holds the old version.
+    pg("UPDATE director.historic_scorecard_scores SET updated_at = updated_at + interval '1 second'");
+    WriteAccounting.Received r = check();
+    assertThat(r.scoresInPostgres()).isEqualTo(1);
+    assertThat(r.scoresInClickHouse()).isZero();
+    assertThat(r.scorecardsInClickHouse()).isEqualTo(1);
+  }
+}
