@@ -216,6 +216,11 @@ public class BenchCommand implements Callable<Integer> {
   private List<String> javaCommand(List<String> args, boolean lightJit) {
     List<String> cmd = new ArrayList<>(List.of("java"));
     cmd.addAll(lightJit ? List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC") : List.of("-Xmx4g", "-Xmn1500m", "-XX:+UseParallelGC"));
+    // The class-data archive ./reindex makes after a build, as ./reindex uses it.
+    Path archive = Path.of(RunnerOptions.bundledJar()).resolveSibling("reindex-classes.jsa");
+    if (Files.isRegularFile(archive)) {
+      cmd.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
+    }
     cmd.addAll(List.of("-jar", RunnerOptions.bundledJar()));
     cmd.addAll(args);
     cmd.addAll(List.of("--pg-url", postgres().jdbcUrl(), "--ch-url", chUrl, "--ch-database", DB));

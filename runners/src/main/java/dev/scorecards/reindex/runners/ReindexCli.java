@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "reindex 0.1.0",
     description = "Reindexes scorecards from PostgreSQL into ClickHouse.",
-    subcommands = {RunCommand.class, StatusCommand.class, VerifyCommand.class, SeedCommand.class, ServeCommand.class, JobCommand.class, ScheduleCommand.class, BenchCommand.class, BenchCommand.Loop.class})
+    subcommands = {RunCommand.class, StatusCommand.class, VerifyCommand.class, SeedCommand.class, ServeCommand.class, JobCommand.class, ScheduleCommand.class, BenchCommand.class, BenchCommand.Loop.class, ClassArchiveCommand.class})
 public final class ReindexCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
