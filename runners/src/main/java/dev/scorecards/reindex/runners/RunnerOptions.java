@@ -105,6 +105,11 @@ public class RunnerOptions {
     // Elements are not mutated downstream: skip Flink's defensive copies between operators.
     options.setFasterCopy(true);
     options.setObjectReuse(true);
+    // Flink's DataStream API in batch execution mode instead of its DataSet API: the DataSet
+    // translation could not chain the join's two outputs into the writers, so every score row
+    // was encoded with its coder and decoded again between them. Measured on 2 cores, 2 million
+    // scores, embedded at parallelism 2: 23.2 s and 28.2 CPU s -> 20.4 s and 20.3 CPU s.
+    options.setUseDataStreamForBatch(true);
     if (confDir != null && !confDir.isBlank()) {
       options.setFlinkConfDir(confDir);
     }
