@@ -24,6 +24,7 @@ public final class ClickHouseClient {
   static final long MAX_QUERY_SIZE = 64L << 20;
 
   private final ClickHouseSettings settings;
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   private final HttpClient http;
   private final Duration requestTimeout;
   private final String extraSettings;
@@ -33,7 +34,7 @@ public final class ClickHouseClient {
   }
 
   public ClickHouseClient(ClickHouseSettings settings, Duration requestTimeout) {
-    this(settings, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build(), requestTimeout, "");
+    this(settings, HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build(), requestTimeout, "");
   }
 
   private ClickHouseClient(ClickHouseSettings settings, HttpClient http, Duration requestTimeout, String extraSettings) {
@@ -182,11 +183,14 @@ public final class ClickHouseClient {
     HttpResponse<String> response;
     try {
       try {
-        response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        // A streamed body cannot be sent twice, so it never goes out on a kept-alive connection
+        // that ClickHouse may have closed meanwhile (seen once in CI as "http1_0 content, bytes
+        // received: 0"): a client of its own opens a new connection for it.
+        HttpClient client = streamed ? HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build() : http;
+        response = client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       } catch (IOException e) {
         // A kept-alive connection that ClickHouse closed meanwhile (its keep_alive_timeout is
         // 3 s) fails before the server saw the request: send it once more on a new connection.
-        // Streamed bodies cannot be sent twice.
         if (!STALE_CONNECTION.equals(e.getMessage()) || streamed) {
           throw e;
         }
