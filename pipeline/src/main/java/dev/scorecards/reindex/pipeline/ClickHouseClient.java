@@ -23,8 +23,9 @@ public final class ClickHouseClient {
   /** Mutations name thousands of ids; the default 256 KiB query size is too small for that. */
   static final long MAX_QUERY_SIZE = 64L << 20;
 
-  private final ClickHouseSettings settings;
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+  private final ClickHouseSettings settings;
   private final HttpClient http;
   private final Duration requestTimeout;
   private final String extraSettings;

@@ -186,7 +186,6 @@ public final class PostgresQueries {
     return t == null ? null : t.toInstant();
   }
 
-
   private static final java.time.format.DateTimeFormatter LITERAL =
       java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS", java.util.Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
 

@@ -75,10 +75,7 @@ public class BenchCommand implements Callable<Integer> {
     if (scaling != null && !scaling.isEmpty()) {
       return scalingRun();
     }
-    try (Connection c = postgres().connect()) {
-      Seeder.Result r = Seeder.seed(c, new Seeder.Spec(scorecards, scoresPerScorecard, WINDOW, 7), true);
-      System.out.printf("bench: seeded %,d process scorecards and %,d scores in %.1f s%n", r.processScorecards(), r.scores(), r.seconds());
-    }
+    seed(scorecards);
     Map<String, Map<String, Object>> results = new LinkedHashMap<>();
     for (String contender : contenders) {
       Map<String, Object> best = null;
@@ -102,9 +99,7 @@ public class BenchCommand implements Callable<Integer> {
     }
     print(results);
     dropClickHouseData();
-    if (json != null) {
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), results);
-    }
+    writeJson(results);
     return ExitCodes.OK;
   }
 
@@ -113,10 +108,7 @@ public class BenchCommand implements Callable<Integer> {
     List<String> pipelines = contenders.stream().filter(c -> c.equals("direct") || c.equals("flink")).toList();
     Map<String, Map<String, Object>> results = new LinkedHashMap<>();
     for (long n : scaling) {
-      try (Connection c = postgres().connect()) {
-        Seeder.Result r = Seeder.seed(c, new Seeder.Spec(n, scoresPerScorecard, WINDOW, 7), true);
-        System.out.printf("bench: seeded %,d process scorecards and %,d scores in %.1f s%n", r.processScorecards(), r.scores(), r.seconds());
-      }
+      seed(n);
       for (String contender : pipelines) {
         Map<String, Object> m = measure(contender, command(contender));
         results.put(contender + "_" + n, m);
@@ -136,10 +128,22 @@ public class BenchCommand implements Callable<Integer> {
       }
     }
     dropClickHouseData();
+    writeJson(results);
+    return ExitCodes.OK;
+  }
+
+  /** Seeds {@code n} process scorecards into the bench's PostgreSQL database, replacing what was there. */
+  private void seed(long n) throws Exception {
+    try (Connection c = postgres().connect()) {
+      Seeder.Result r = Seeder.seed(c, new Seeder.Spec(n, scoresPerScorecard, WINDOW, 7), true);
+      System.out.printf("bench: seeded %,d process scorecards and %,d scores in %.1f s%n", r.processScorecards(), r.scores(), r.seconds());
+    }
+  }
+
+  private void writeJson(Map<String, Map<String, Object>> results) throws Exception {
     if (json != null) {
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), results);
     }
-    return ExitCodes.OK;
   }
 
   /**
@@ -213,18 +217,18 @@ public class BenchCommand implements Callable<Integer> {
     return "'" + s.replace("'", "'\\''") + "'";
   }
 
-  /** The heap settings ./reindex runs with (see there why). */
-  static final List<String> JVM_HEAP =
-      List.of("-Xmx3g", "-Xmn1g", "-XX:+UseParallelGC", "-XX:-UseAdaptiveSizePolicy", "-XX:MinHeapFreeRatio=40", "-XX:MaxHeapFreeRatio=70");
-
-  private List<String> javaCommand(List<String> args, boolean lightJit) {
-    List<String> cmd = new ArrayList<>(List.of("java"));
-    cmd.addAll(lightJit ? List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC") : JVM_HEAP);
-    // The class-data archive ./reindex makes after a build, as ./reindex uses it.
-    Path archive = Path.of(RunnerOptions.bundledJar()).resolveSibling("reindex-classes.jsa");
-    if (Files.isRegularFile(archive)) {
-      cmd.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
+  /**
+   * A contender's command line, with the JVM options ./reindex would run it with (heap, JIT,
+   * class-data archive), which ./reindex bench passes in: the bench times what users run.
+   */
+  private List<String> javaCommand(List<String> args, boolean verify) {
+    String variable = verify ? "REINDEX_BENCH_VERIFY_JAVA_OPTS" : "REINDEX_BENCH_RUN_JAVA_OPTS";
+    String opts = System.getenv(variable);
+    if (opts == null) {
+      throw new IllegalStateException(variable + " is not set: run the benchmark with ./reindex bench");
     }
+    List<String> cmd = new ArrayList<>(List.of("java"));
+    cmd.addAll(java.util.Arrays.stream(opts.trim().split("\\s+")).filter(o -> !o.isEmpty()).toList());
     cmd.addAll(List.of("-jar", RunnerOptions.bundledJar()));
     cmd.addAll(args);
     cmd.addAll(List.of("--pg-url", postgres().jdbcUrl(), "--ch-url", chUrl, "--ch-database", DB));
@@ -245,7 +249,10 @@ public class BenchCommand implements Callable<Integer> {
       st.execute("SELECT pg_stat_statements_reset()");
     }
     ch().execute("SYSTEM FLUSH LOGS");
-    long since = Instant.now().getEpochSecond();
+    // query_log counts in whole seconds: start on a fresh one, so that nothing an earlier,
+    // untimed step sent (the run that fills the window before the verification) is counted.
+    long since = Instant.now().getEpochSecond() + 1;
+    Thread.sleep(Math.max(0, since * 1000 - System.currentTimeMillis()));
     Path timing = Files.createTempFile("reindex-bench", ".time");
     List<String> timed = new ArrayList<>(List.of("/usr/bin/time", "-f", "%e %U %S %M", "-o", timing.toString()));
     timed.addAll(command);

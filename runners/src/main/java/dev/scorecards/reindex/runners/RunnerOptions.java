@@ -72,9 +72,15 @@ public class RunnerOptions {
     return options;
   }
 
+  /** The DirectRunner's worker threads: as given, or the default for 0. */
+  private int directThreads() {
+    return directParallelism == 0 ? defaultDirectParallelism() : directParallelism;
+  }
+
   String describe() {
     if (runner.equals("DirectRunner")) {
-      return runner + " (" + (directParallelism == 0 ? defaultDirectParallelism() : directParallelism) + " worker thread" + ((directParallelism == 0 ? defaultDirectParallelism() : directParallelism) == 1 ? "" : "s") + ")";
+      int threads = directThreads();
+      return runner + " (" + threads + " worker thread" + (threads == 1 ? "" : "s") + ")";
     }
     return runner + (runner.equals("FlinkRunner")
         ? " (" + (flinkMaster == null || flinkMaster.isBlank() ? "embedded" : flinkMaster) + ", parallelism " + parallelism + ")" : "");
@@ -83,7 +89,7 @@ public class RunnerOptions {
   PipelineOptions pipelineOptions() {
     switch (runner) {
       case "DirectRunner":
-        return directParallelism == 0 ? direct() : direct(directParallelism);
+        return direct(directThreads());
       case "FlinkRunner":
         return flink(flinkMaster, parallelism, flinkConfDir);
       default:
