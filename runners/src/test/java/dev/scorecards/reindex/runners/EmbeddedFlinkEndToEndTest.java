@@ -1,0 +1,45 @@
+package dev.scorecards.reindex.runners;
+
+import static dev.scorecards.reindex.runners.TestDatabases.score;
+import static dev.scorecards.reindex.runners.TestDatabases.scorecard;
+import static dev.scorecards.reindex.runners.TestDatabases.template;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * {@code reindex run --runner FlinkRunner} without a master: every chunk runs on its own
+ * embedded Flink mini-cluster in this JVM. The chunks must all land, verified, and the
+ * clusters must share one RPC system ({@link SharedRpcSystemLoader}) instead of loading
+ * Flink's RPC jar again per chunk.
+ */
+class EmbeddedFlinkEndToEndTest {
+  @Test
+  void aChunkedRunOnEmbeddedFlinkWritesEveryChunkAndLoadsTheRpcSystemOnce() throws Exception {
+    TestDatabases.prepare();
+    TestDatabases.emptyAll();
+    template("tpl-process", 1, 2);
+    for (int i = 0; i < 30; i++) {
+      String id = "sc-" + i;
+      scorecard(id, "tpl-process", 1, null, ProcessReindexEndToEndTest.START.plus(Duration.ofMinutes(40L * i + 1)));
+      score(id, "c1", (double) i, "first", ProcessReindexEndToEndTest.START.plus(Duration.ofMinutes(40L * i)));
+      score(id, "c2", null, "second", ProcessReindexEndToEndTest.START.plus(Duration.ofMinutes(40L * i)));
+    }
+    StringWriter err = new StringWriter();
+    CommandLine cli = ReindexCli.commandLine();
+    cli.setErr(new PrintWriter(err, true));
+    int exit = cli.execute("run", "--mode", "process", "--runner", "FlinkRunner", "--parallelism", "2", "--chunk-scorecards", "10",
+        "--start", ProcessReindexEndToEndTest.START.toString(), "--end", ProcessReindexEndToEndTest.END.toString(),
+        "--pg-url", TestDatabases.postgres().jdbcUrl(), "--ch-url", TestDatabases.CH_URL, "--ch-database", TestDatabases.DATABASE);
+
+    assertThat(exit).as(err.toString()).isZero();
+    ProcessReindexEndToEndTest.assertClickHouseEqualsPostgres();
+    assertThat(TestDatabases.clickHouseRowCount("scores")).isEqualTo(60);
+    // Three chunks, three mini-clusters, one RPC system.
+    assertThat(SharedRpcSystemLoader.loads()).isEqualTo(1);
+  }
+}
