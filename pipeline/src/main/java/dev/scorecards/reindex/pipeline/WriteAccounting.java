@@ -35,7 +35,7 @@ public final class WriteAccounting {
     if (flows.contains(Flow.CONVERSATION)) {
       conversations = matchKeys(window, PostgresQueries.CONVERSATION_KEYS, "id String, t UInt32",
           "SELECT uniqExact(conversation_id) FROM " + s.qualified(ClickHouseTable.CONVERSATIONS)
-              + " WHERE " + versionedKey("conversation_id", null, "toUInt32(update_time)")
+              + " PREWHERE conversation_id IN (SELECT id FROM keys) WHERE " + versionedKey("conversation_id", null, "toUInt32(update_time)")
               + " IN (SELECT " + versionedKey("id", null, "t") + " FROM keys)");
     }
     for (Flow flow : flows) {
@@ -44,7 +44,7 @@ public final class WriteAccounting {
         try {
           return matchKeys(window, flow.scoreKeys, "id String, c String, t UInt32",
               "SELECT uniqExact(scorecard_id, criterion_id) FROM " + s.qualified(ClickHouseTable.SCORES)
-                  + " WHERE " + versionedKey("scorecard_id", "criterion_id", "toUInt32(update_time)")
+                  + " PREWHERE scorecard_id IN (SELECT id FROM keys) WHERE " + versionedKey("scorecard_id", "criterion_id", "toUInt32(update_time)")
                   + " IN (SELECT " + versionedKey("id", "c", "t") + " FROM keys)");
         } catch (SQLException e) {
           throw new java.util.concurrent.CompletionException(e);
@@ -52,7 +52,7 @@ public final class WriteAccounting {
       });
       long[] sc = matchKeys(window, flow.scorecardKeys, "id String, t UInt32",
           "SELECT uniqExact(scorecard_id) FROM " + s.qualified(ClickHouseTable.SCORECARDS)
-              + " WHERE " + versionedKey("scorecard_id", null, "toUInt32(update_time)")
+              + " PREWHERE scorecard_id IN (SELECT id FROM keys) WHERE " + versionedKey("scorecard_id", null, "toUInt32(update_time)")
               + " IN (SELECT " + versionedKey("id", null, "t") + " FROM keys)");
       long[] sr;
       try {
