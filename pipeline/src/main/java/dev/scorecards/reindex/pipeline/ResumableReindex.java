@@ -404,8 +404,7 @@ public final class ResumableReindex {
       }
       config = requested;
       total = ReindexJob.countInPostgres(config);
-      int wanted = (int) Math.max(1, Math.min(10_000, (total + policy.scorecardsPerChunk() - 1) / policy.scorecardsPerChunk()));
-      List<ReindexWindow.TimeRange> ranges = ReindexJob.chunks(config, wanted);
+      List<ReindexWindow.TimeRange> ranges = ReindexJob.chunks(config, total, policy.scorecardsPerChunk());
       int chunks = ranges.size();
       run = ledger.create(config.mode(), config.window(), config.cleanUpBeforeWrite(), ranges);
       listener.log(String.format("run %s: %,d scorecards in %d chunk%s", run.runId(), total, chunks, chunks == 1 ? "" : "s"));

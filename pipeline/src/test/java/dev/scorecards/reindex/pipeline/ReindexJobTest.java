@@ -29,4 +29,17 @@ class ReindexJobTest {
     assertThat(ReindexJob.disagreement(s)).isNull();
     assertThat(ReindexJob.disagreement(lostConversation)).contains("ClickHouse holds 2 of the 3 conversations written");
   }
+
+  @Test
+  void theLastChunkIsAQuarterChunkWhenChunksAreBigEnough() {
+    // 200,000 scorecards in chunks of 100,000: 100,000 + 75,000 + 25,000.
+    assertThat(ReindexJob.chunkFractions(200_000, 100_000)).containsExactly(0.5, 0.875);
+    // One chunk's worth: 75,000 + 25,000.
+    assertThat(ReindexJob.chunkFractions(100_000, 100_000)).containsExactly(0.75);
+    // Too small to be worth a fourth pipeline start: three equal chunks, or one.
+    assertThat(ReindexJob.chunkFractions(30, 10)).containsExactly(1.0 / 3, 2.0 / 3);
+    assertThat(ReindexJob.chunkFractions(19_999, 100_000)).isEmpty();
+    assertThat(ReindexJob.chunkFractions(20_000, 100_000)).containsExactly(0.75);
+    assertThat(ReindexJob.chunkFractions(0, 100_000)).isEmpty();
+  }
 }
