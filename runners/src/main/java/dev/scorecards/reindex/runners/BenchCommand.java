@@ -95,7 +95,7 @@ public class BenchCommand implements Callable<Integer> {
       }
       run(command("direct"));
       results.put("verify", measure("verify", javaCommand(List.of("verify", "--mode", "process",
-          "--start", WINDOW.start().toString(), "--end", WINDOW.end().toString()), true)));
+          "--start", WINDOW.start().toString(), "--end", WINDOW.end().toString()), Jvm.VERIFY)));
     }
     print(results);
     dropClickHouseData();
@@ -202,12 +202,12 @@ public class BenchCommand implements Callable<Integer> {
                 + pg + quote(scoresSql) + " | " + client + quote("INSERT INTO " + DB + ".scores FORMAT TabSeparated"));
       }
       case "b1":
-        return javaCommand(List.of("bench-loop", "--start", start, "--end", end), false);
+        return javaCommand(List.of("bench-loop", "--start", start, "--end", end), Jvm.OTHER);
       case "direct":
-        return javaCommand(List.of("run", "--mode", "process", "--no-verify", "--start", start, "--end", end), false);
+        return javaCommand(List.of("run", "--mode", "process", "--no-verify", "--start", start, "--end", end), Jvm.DIRECT);
       case "flink":
         return javaCommand(List.of("run", "--mode", "process", "--no-verify", "--runner", "FlinkRunner", "--parallelism", "2",
-            "--start", start, "--end", end), false);
+            "--start", start, "--end", end), Jvm.OTHER);
       default:
         throw new IllegalArgumentException("unknown contender '" + contender + "' (b0, b1, direct, flink)");
     }
@@ -217,12 +217,27 @@ public class BenchCommand implements Callable<Integer> {
     return "'" + s.replace("'", "'\\''") + "'";
   }
 
+  /** Which of ./reindex's sets of JVM options a contender runs with. */
+  private enum Jvm {
+    /** A run on the DirectRunner (its heap holds a chunk's rows). */
+    DIRECT("REINDEX_BENCH_DIRECT_JAVA_OPTS"),
+    /** Any other JVM: embedded Flink, B1's loop. */
+    OTHER("REINDEX_BENCH_JAVA_OPTS"),
+    VERIFY("REINDEX_BENCH_VERIFY_JAVA_OPTS");
+
+    final String variable;
+
+    Jvm(String variable) {
+      this.variable = variable;
+    }
+  }
+
   /**
    * A contender's command line, with the JVM options ./reindex would run it with (heap, JIT,
    * class-data archive), which ./reindex bench passes in: the bench times what users run.
    */
-  private List<String> javaCommand(List<String> args, boolean verify) {
-    String variable = verify ? "REINDEX_BENCH_VERIFY_JAVA_OPTS" : "REINDEX_BENCH_RUN_JAVA_OPTS";
+  private List<String> javaCommand(List<String> args, Jvm jvm) {
+    String variable = jvm.variable;
     String opts = System.getenv(variable);
     if (opts == null) {
       throw new IllegalStateException(variable + " is not set: run the benchmark with ./reindex bench");
