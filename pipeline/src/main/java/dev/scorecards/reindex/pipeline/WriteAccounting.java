@@ -28,32 +28,22 @@ public final class WriteAccounting {
       long scoresInPostgres, long scoresInClickHouse) {}
 
   public Received check(ReindexWindow window, java.util.Set<Flow> flows) throws SQLException {
-    ClickHouseSettings s = clickHouse.settings();
     long[] conversations = {0, 0};
     long[] scorecards = {0, 0};
     long[] scores = {0, 0};
     if (flows.contains(Flow.CONVERSATION)) {
-      conversations = matchKeys(window, PostgresQueries.CONVERSATION_KEYS, "id String, t UInt32",
-          "SELECT uniqExact(conversation_id) FROM " + s.qualified(ClickHouseTable.CONVERSATIONS)
-              + " PREWHERE conversation_id IN (SELECT id FROM keys) WHERE " + versionedKey("conversation_id", null, "toUInt32(update_time)")
-              + " IN (SELECT " + versionedKey("id", null, "t") + " FROM keys)");
+      conversations = matchKeys(window, PostgresQueries.CONVERSATION_KEYS, ClickHouseTable.CONVERSATIONS, "conversation_id", null);
     }
     for (Flow flow : flows) {
       // The scores' keys are ten times the scorecards': match both at once, on two connections.
       java.util.concurrent.CompletableFuture<long[]> scoreMatch = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
         try {
-          return matchKeys(window, flow.scoreKeys, "id String, c String, t UInt32",
-              "SELECT uniqExact(scorecard_id, criterion_id) FROM " + s.qualified(ClickHouseTable.SCORES)
-                  + " PREWHERE scorecard_id IN (SELECT id FROM keys) WHERE " + versionedKey("scorecard_id", "criterion_id", "toUInt32(update_time)")
-                  + " IN (SELECT " + versionedKey("id", "c", "t") + " FROM keys)");
+          return matchKeys(window, flow.scoreKeys, ClickHouseTable.SCORES, "scorecard_id", "criterion_id");
         } catch (SQLException e) {
           throw new java.util.concurrent.CompletionException(e);
         }
       });
-      long[] sc = matchKeys(window, flow.scorecardKeys, "id String, t UInt32",
-          "SELECT uniqExact(scorecard_id) FROM " + s.qualified(ClickHouseTable.SCORECARDS)
-              + " PREWHERE scorecard_id IN (SELECT id FROM keys) WHERE " + versionedKey("scorecard_id", null, "toUInt32(update_time)")
-              + " IN (SELECT " + versionedKey("id", null, "t") + " FROM keys)");
+      long[] sc = matchKeys(window, flow.scorecardKeys, ClickHouseTable.SCORECARDS, "scorecard_id", null);
       long[] sr;
       try {
         sr = scoreMatch.join();
@@ -90,7 +80,17 @@ public final class WriteAccounting {
    * re-encoding them was a tenth of the run's CPU). COPY takes no parameters, so the window's
    * bounds are written into the statement as timestamp literals made from their microseconds.
    */
-  private long[] matchKeys(ReindexWindow window, String keysSql, String structure, String countSql) throws SQLException {
+  private long[] matchKeys(ReindexWindow window, String keysSql, ClickHouseTable table, String idColumn, String secondColumn)
+      throws SQLException {
+    // The keys arrive as columns id[, c], t; ClickHouse first narrows the table to the keys' ids
+    // (PREWHERE: 0.40-0.45 -> 0.32-0.36 s for 437,661 score keys against 2 million rows), then
+    // counts the distinct keys it holds at exactly their version.
+    String structure = secondColumn == null ? "id String, t UInt32" : "id String, c String, t UInt32";
+    String countSql = "SELECT uniqExact(" + idColumn + (secondColumn == null ? "" : ", " + secondColumn) + ") FROM "
+        + clickHouse.settings().qualified(table)
+        + " PREWHERE " + idColumn + " IN (SELECT id FROM keys)"
+        + " WHERE " + versionedKey(idColumn, secondColumn, "toUInt32(update_time)")
+        + " IN (SELECT " + versionedKey("id", secondColumn == null ? null : "c", "t") + " FROM keys)";
     String copy = "COPY (" + PostgresQueries.withWindowLiterals(keysSql, window) + ") TO STDOUT";
     long[] inPostgres = {0};
     long inClickHouse;
