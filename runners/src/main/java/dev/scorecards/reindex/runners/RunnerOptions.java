@@ -91,7 +91,10 @@ public class RunnerOptions {
       case "DirectRunner":
         return direct(directThreads());
       case "FlinkRunner":
-        return flink(flinkMaster, parallelism, flinkConfDir);
+        FlinkPipelineOptions options = flink(flinkMaster, parallelism, flinkConfDir);
+        // The embedded cluster starts while the run counts and plans its chunks.
+        EmbeddedFlink.prestart(parallelism);
+        return options;
       default:
         throw new IllegalArgumentException("the runner '" + runner + "' is not one of DirectRunner, FlinkRunner");
     }
@@ -120,8 +123,10 @@ public class RunnerOptions {
       options.setFlinkConfDir(confDir);
     }
     if (master == null || master.isBlank()) {
-      // [auto]: embedded when run from the command line, the submitting cluster when launched by `flink run`.
+      // [auto]: embedded when run from the command line (on clusters kept for the process,
+      // EmbeddedFlink), the submitting cluster when launched by `flink run`.
       options.setFlinkMaster("[auto]");
+      EmbeddedFlink.useForAutoMaster(confDir);
     } else {
       if (!master.matches("[A-Za-z0-9.\\-]+:\\d{1,5}")) {
         throw new IllegalArgumentException("the Flink master '" + master + "' is not HOST:PORT");

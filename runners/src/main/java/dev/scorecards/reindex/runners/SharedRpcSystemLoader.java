@@ -38,7 +38,11 @@ public final class SharedRpcSystemLoader implements RpcSystemLoader {
   private static synchronized RpcSystem sharedRpcSystem(Configuration config) {
     if (shared == null) {
       RpcSystem loaded = new PekkoRpcSystemLoader().loadRpcSystem(config);
-      Runtime.getRuntime().addShutdownHook(new Thread(loaded::close, "flink-rpc-system-close"));
+      // One hook for both, in order: the kept clusters stop while their RPC system still runs.
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        EmbeddedFlink.closeAll();
+        loaded.close();
+      }, "flink-embedded-close"));
       shared = loaded;
       loads++;
     }

@@ -12,14 +12,14 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /**
- * {@code reindex run --runner FlinkRunner} without a master: every chunk runs on its own
- * embedded Flink mini-cluster in this JVM. The chunks must all land, verified, and the
- * clusters must share one RPC system ({@link SharedRpcSystemLoader}) instead of loading
- * Flink's RPC jar again per chunk.
+ * {@code reindex run --runner FlinkRunner} without a master: every chunk's pipeline runs on
+ * embedded Flink in this JVM. The chunks must all land, verified, on one kept mini-cluster
+ * ({@link EmbeddedFlink}) instead of a cluster started and shut down per chunk, with one RPC
+ * system ({@link SharedRpcSystemLoader}) instead of Flink's RPC jar loaded again per cluster.
  */
 class EmbeddedFlinkEndToEndTest {
   @Test
-  void aChunkedRunOnEmbeddedFlinkWritesEveryChunkAndLoadsTheRpcSystemOnce() throws Exception {
+  void aChunkedRunOnEmbeddedFlinkWritesEveryChunkOnOneClusterAndLoadsTheRpcSystemOnce() throws Exception {
     TestDatabases.prepare();
     TestDatabases.emptyAll();
     template("tpl-process", 1, 2);
@@ -39,7 +39,8 @@ class EmbeddedFlinkEndToEndTest {
     assertThat(exit).as(err.toString()).isZero();
     ProcessReindexEndToEndTest.assertClickHouseEqualsPostgres();
     assertThat(TestDatabases.clickHouseRowCount("scores")).isEqualTo(60);
-    // Three chunks, three mini-clusters, one RPC system.
+    // Three chunks, one mini-cluster (started ahead of the first chunk), one RPC system.
+    assertThat(EmbeddedFlink.clustersStarted()).isEqualTo(1);
     assertThat(SharedRpcSystemLoader.loads()).isEqualTo(1);
   }
 }
