@@ -51,6 +51,7 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
     // What this step hands to the writers (WriteToClickHouse counts nothing itself for these tables).
     private final Counter scorecardsWritten = ReindexMetrics.counter(ReindexMetrics.SCORECARDS_WRITTEN);
     private final Counter scoresWritten = ReindexMetrics.counter(ReindexMetrics.SCORES_WRITTEN);
+    private final Counter scoresWrittenDigest = ReindexMetrics.counter(ReindexMetrics.SCORES_WRITTEN_DIGEST);
     private transient Connection connection;
     private transient PreparedStatement statement;
 
@@ -92,13 +93,17 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
       ids.free();
       batchesJoined.inc();
       scoresRead.inc(scores.size());
+      long digest = 0;
       for (SourceScore score : scores) {
-        out.get(SCORES).output(ClickHouseMapping.score(byId.get(score.scorecardId()), score));
+        Row row = ClickHouseMapping.score(byId.get(score.scorecardId()), score);
+        digest += WriteAccounting.scoreDigest(row);
+        out.get(SCORES).output(row);
       }
       for (Row scorecard : byId.values()) {
         out.get(SCORECARDS).output(scorecard);
       }
       scoresWritten.inc(scores.size());
+      scoresWrittenDigest.inc(digest);
       scorecardsWritten.inc(byId.size());
     }
   }

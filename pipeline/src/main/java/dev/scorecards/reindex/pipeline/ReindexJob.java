@@ -140,7 +140,9 @@ public final class ReindexJob {
     MetricQueryResults metrics = ran.metrics();
     long counted = ran.counted();
     long accountingBegan = System.nanoTime();
-    WriteAccounting.Received received = new WriteAccounting(config.postgres(), clickHouse).check(config.window(), config.mode().flows());
+    WriteAccounting.Written written = new WriteAccounting.Written(
+        counter(metrics, ReindexMetrics.SCORES_WRITTEN, true), counter(metrics, ReindexMetrics.SCORES_WRITTEN_DIGEST, true));
+    WriteAccounting.Received received = new WriteAccounting(config.postgres(), clickHouse).check(config.window(), config.mode().flows(), written);
     Summary summary = new Summary(
         counted,
         ran.partitions(),
@@ -185,9 +187,11 @@ public final class ReindexJob {
     if (s.scoresWritten() != s.scoresRead()) {
       return "scores written (" + s.scoresWritten() + ") differ from scores read (" + s.scoresRead() + ")";
     }
-    if (r.scorecardsInPostgres() != s.scorecardsRead() || r.scoresInPostgres() != s.scoresRead()) {
-      return "PostgreSQL changed during the run: the window now has " + r.scorecardsInPostgres() + " scorecards and "
-          + r.scoresInPostgres() + " scores, the run read " + s.scorecardsRead() + " and " + s.scoresRead() + "; run it again";
+    boolean scoresCounted = r.scoresInPostgres() != WriteAccounting.NOT_COUNTED;
+    if (r.scorecardsInPostgres() != s.scorecardsRead() || (scoresCounted && r.scoresInPostgres() != s.scoresRead())) {
+      return "PostgreSQL changed during the run: the window now has " + r.scorecardsInPostgres() + " scorecards"
+          + (scoresCounted ? " and " + r.scoresInPostgres() + " scores" : "") + ", the run read " + s.scorecardsRead()
+          + (scoresCounted ? " and " + s.scoresRead() : "") + "; run it again";
     }
     if (r.scorecardsInClickHouse() != s.scorecardsWritten()) {
       return "ClickHouse holds " + r.scorecardsInClickHouse() + " of the " + s.scorecardsWritten() + " scorecards written";

@@ -12,6 +12,7 @@ import dev.scorecards.reindex.pipeline.ClickHouseClient;
 import dev.scorecards.reindex.pipeline.Flow;
 import dev.scorecards.reindex.pipeline.WriteAccounting;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,21 @@ class WriteAccountingEndToEndTest {
     return new WriteAccounting(TestDatabases.postgres(), ch()).check(ProcessReindexEndToEndTest.WINDOW, Set.of(Flow.PROCESS));
   }
 
+  /** The check after a run, against what a run that wrote {@code written} reports. */
+  private static WriteAccounting.Received check(WriteAccounting.Written written) throws Exception {
+    return new WriteAccounting(TestDatabases.postgres(), ch()).check(ProcessReindexEndToEndTest.WINDOW, Set.of(Flow.PROCESS), written);
+  }
+
+  /** What a run writing PostgreSQL's scores of the window hands to the writer: their count and digest, computed here. */
+  private static WriteAccounting.Written writtenFromPostgres() throws Exception {
+    long digest = 0;
+    List<List<String>> scores = TestDatabases.expectedScores(ProcessReindexEndToEndTest.WINDOW);
+    for (List<String> row : scores) {
+      digest += WriteAccounting.scoreDigest(row.get(2), row.get(3), Long.parseLong(row.get(11)));
+    }
+    return new WriteAccounting.Written(scores.size(), digest);
+  }
+
   @Test
   void awkwardIdsAreCountedExactlyAndALookAlikeRowIsNotTakenForAMissingOne() throws Exception {
     scorecard(AWKWARD, "tpl-process", 1, null, INSIDE);
@@ -55,6 +71,19 @@ class WriteAccountingEndToEndTest {
     assertThat(all.scorecardsInClickHouse()).isEqualTo(3);
     assertThat(all.scoresInPostgres()).isEqualTo(4);
     assertThat(all.scoresInClickHouse()).isEqualTo(4);
+
+    // ClickHouse's digest of the rows it holds is this process's digest of the rows written,
+    // awkward ids included: the scores are not read from PostgreSQL again.
+    WriteAccounting.Written written = writtenFromPostgres();
+    WriteAccounting.Received byDigest = check(written);
+    assertThat(byDigest.scoresInPostgres()).isEqualTo(WriteAccounting.NOT_COUNTED);
+    assertThat(byDigest.scoresInClickHouse()).isEqualTo(4);
+    assertThat(byDigest.scorecardsInPostgres()).isEqualTo(3);
+    assertThat(byDigest.scorecardsInClickHouse()).isEqualTo(3);
+    // A digest that differs (a row written at another version, say) sends it to the exact check.
+    WriteAccounting.Received offByOne = check(new WriteAccounting.Written(written.scores(), written.scoresDigest() + 1));
+    assertThat(offByOne.scoresInPostgres()).isEqualTo(4);
+    assertThat(offByOne.scoresInClickHouse()).isEqualTo(4);
 
     // "a" leaves PostgreSQL but stays in ClickHouse; "ab" goes missing from ClickHouse.
     pg("DELETE FROM director.historic_scorecard_scores WHERE scorecard_id = 'a'");
@@ -75,6 +104,10 @@ class WriteAccountingEndToEndTest {
     assertThat(after.scorecardsInClickHouse()).isEqualTo(1);
     assertThat(after.scoresInPostgres()).isEqualTo(3);
     assertThat(after.scoresInClickHouse()).as("only the awkward scorecard's two scores").isEqualTo(2);
+    // Against what the run wrote, the missing rows fail the digest and the exact check counts them.
+    WriteAccounting.Received afterByDigest = check(written);
+    assertThat(afterByDigest.scoresInPostgres()).isEqualTo(3);
+    assertThat(afterByDigest.scoresInClickHouse()).isEqualTo(2);
   }
 
   @Test
@@ -88,5 +121,9 @@ class WriteAccountingEndToEndTest {
     assertThat(r.scoresInPostgres()).isEqualTo(1);
     assertThat(r.scoresInClickHouse()).isZero();
     assertThat(r.scorecardsInClickHouse()).isEqualTo(1);
+    // The run that wrote the newer version finds ClickHouse holding the old one: the digest differs.
+    WriteAccounting.Received byDigest = check(writtenFromPostgres());
+    assertThat(byDigest.scoresInPostgres()).isEqualTo(1);
+    assertThat(byDigest.scoresInClickHouse()).isZero();
   }
 }

@@ -1,0 +1,32 @@
+package dev.scorecards.reindex.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.apache.beam.sdk.values.Row;
+import org.junit.jupiter.api.Test;
+
+/** The digest of a score row must be the one ClickHouse's expression computes for the row it holds. */
+class WriteAccountingTest {
+  @Test
+  void theDigestIsClickHousesSipHash64OfTheNulSeparatedKeyAndVersion() {
+    // Computed by ClickHouse 18.16.1: SELECT sipHash64(concat(id, '\0', criterion, '\0', toString(seconds))).
+    assertThat(Long.toUnsignedString(WriteAccounting.scoreDigest("sc-1", "crit-1", 1_700_000_000L))).isEqualTo("7749252939445927655");
+    assertThat(Long.toUnsignedString(WriteAccounting.scoreDigest("sc\t1\\2\nné:12:3", "crité", 0L))).isEqualTo("15311295629855405082");
+  }
+
+  @Test
+  void theSeparatorKeepsKeysThatGlueAlikeApart() {
+    assertThat(WriteAccounting.scoreDigest("ab", "c", 1L)).isNotEqualTo(WriteAccounting.scoreDigest("a", "bc", 1L));
+    assertThat(WriteAccounting.scoreDigest("a", "b", 12L)).isNotEqualTo(WriteAccounting.scoreDigest("a", "b1", 2L));
+  }
+
+  @Test
+  void aRowsDigestUsesItsUpdateTimeInWholeSeconds() {
+    java.time.Instant updated = java.time.Instant.parse("2026-02-03T09:30:15.999999Z");
+    Row scorecard = ClickHouseMapping.scorecard(new SourceScorecard("sc-1", "cust", "prof", "tpl", 3, 2, null, null, "creator", null,
+        1.0, null, updated, updated));
+    Row score = ClickHouseMapping.score(scorecard, new SourceScore("sc-1", "crit-1", 2.0, false, false, null, updated, updated));
+    assertThat(WriteAccounting.scoreDigest(score))
+        .isEqualTo(WriteAccounting.scoreDigest("sc-1", "crit-1", java.time.Instant.parse("2026-02-03T09:30:15Z").getEpochSecond()));
+  }
+}
