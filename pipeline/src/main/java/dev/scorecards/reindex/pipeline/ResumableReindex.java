@@ -135,6 +135,16 @@ public final class ResumableReindex {
    */
   public static Outcome run(ReindexConfig config, Policy policy, PipelineOptions options, String resumeRunId,
       Verification verification, Listener listener) throws InterruptedException {
+    return run(config, policy, () -> options, resumeRunId, verification, listener);
+  }
+
+  /**
+   * As above, with the pipeline options asked for only when the first chunk's pipeline is
+   * built: a caller can create them (Beam registers and checks every options interface on the
+   * classpath: about half a second) while the run reaches its ledger, counts and plans.
+   */
+  public static Outcome run(ReindexConfig config, Policy policy, java.util.function.Supplier<? extends PipelineOptions> options,
+      String resumeRunId, Verification verification, Listener listener) throws InterruptedException {
     if (resumeRunId != null) {
       RunLedger.requireRunId(resumeRunId);
     }
@@ -212,7 +222,7 @@ public final class ResumableReindex {
   private static final class State {
     final ReindexConfig requested;
     final Policy policy;
-    final PipelineOptions options;
+    final java.util.function.Supplier<? extends PipelineOptions> options;
     final String resumeRunId;
     final Verification verification;
     final Listener listener;
@@ -230,7 +240,8 @@ public final class ResumableReindex {
     /** The attempt allowed to record anything; an abandoned attempt's thread may still wake up and must stay silent. */
     volatile int current;
 
-    State(ReindexConfig config, Policy policy, PipelineOptions options, String resumeRunId, Verification verification, Listener listener) {
+    State(ReindexConfig config, Policy policy, java.util.function.Supplier<? extends PipelineOptions> options, String resumeRunId,
+        Verification verification, Listener listener) {
       this.requested = config;
       this.policy = policy;
       this.options = options;
@@ -326,7 +337,7 @@ public final class ResumableReindex {
           ReindexWindow.TimeRange range = run.chunks().get(i);
           ReindexConfig chunkConfig = config.withWindow(ReindexWindow.of(ReindexWindow.fromMicros(range.startMicros()), ReindexWindow.fromMicros(range.endMicros())));
           final long before = doneScorecards[0];
-          ReindexJob.Ran ran = ReindexJob.runPipeline(chunkConfig, options, new ReindexJob.Progress() {
+          ReindexJob.Ran ran = ReindexJob.runPipeline(chunkConfig, options.get(), new ReindexJob.Progress() {
             @Override
             public void running(PipelineResult result) {
               pipeline.set(result);

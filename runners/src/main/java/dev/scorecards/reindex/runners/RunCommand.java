@@ -63,7 +63,7 @@ public class RunCommand implements Callable<Integer> {
     out.println("  runner:  " + runnerOptions.describe());
     ResumableReindex.Outcome outcome;
     try (ProgressListener listener = new ProgressListener(out)) {
-      outcome = ResumableReindex.run(config, policy, runnerOptions.pipelineOptions(), resume,
+      outcome = ResumableReindex.run(config, policy, runnerOptions.pipelineOptionsInBackground(), resume,
           noVerify ? null : RunCommand::verification, listener);
     }
     out.println("reindex run finished");

@@ -100,10 +100,58 @@ public class RunnerOptions {
     }
   }
 
-  public static FlinkPipelineOptions flink(String master, int parallelism, String confDir) {
+  /**
+   * The pipeline options, created in a thread of their own: the flags are checked here, so a
+   * bad one still fails before anything touches a database, while Beam's registry of options
+   * interfaces (about half a second of class loading and checks) starts up as the run reaches
+   * its ledger, counts and plans its chunks.
+   */
+  java.util.function.Supplier<PipelineOptions> pipelineOptionsInBackground() {
+    switch (runner) {
+      case "DirectRunner":
+        if (directThreads() < 1) {
+          throw new IllegalArgumentException("the DirectRunner's parallelism must be at least 1, not " + directThreads());
+        }
+        break;
+      case "FlinkRunner":
+        checkFlink(flinkMaster, parallelism);
+        if (flinkMaster != null && !flinkMaster.isBlank()) {
+          bundledJar();
+        }
+        break;
+      default:
+        throw new IllegalArgumentException("the runner '" + runner + "' is not one of DirectRunner, FlinkRunner");
+    }
+    java.util.concurrent.CompletableFuture<PipelineOptions> created = new java.util.concurrent.CompletableFuture<>();
+    Thread creator = new Thread(() -> {
+      try {
+        created.complete(pipelineOptions());
+      } catch (Throwable t) {
+        created.completeExceptionally(t);
+      }
+    }, "reindex-pipeline-options");
+    creator.setDaemon(true);
+    creator.start();
+    return () -> {
+      try {
+        return created.join();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : e;
+      }
+    };
+  }
+
+  private static void checkFlink(String master, int parallelism) {
     if (parallelism < 1) {
       throw new IllegalArgumentException("the parallelism must be at least 1, not " + parallelism);
     }
+    if (master != null && !master.isBlank() && !master.matches("[A-Za-z0-9.\\-]+:\\d{1,5}")) {
+      throw new IllegalArgumentException("the Flink master '" + master + "' is not HOST:PORT");
+    }
+  }
+
+  public static FlinkPipelineOptions flink(String master, int parallelism, String confDir) {
+    checkFlink(master, parallelism);
     FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
     options.setRunner(FlinkRunner.class);
     options.setJobName("reindex");
@@ -128,9 +176,6 @@ public class RunnerOptions {
       options.setFlinkMaster("[auto]");
       EmbeddedFlink.useForAutoMaster(confDir);
     } else {
-      if (!master.matches("[A-Za-z0-9.\\-]+:\\d{1,5}")) {
-        throw new IllegalArgumentException("the Flink master '" + master + "' is not HOST:PORT");
-      }
       options.setFlinkMaster(master);
       options.setFilesToStage(List.of(bundledJar()));
     }

@@ -73,12 +73,21 @@ final class TestDatabases {
     prepared = true;
   }
 
-  static void emptyAll() throws SQLException {
+  static void emptyAll() throws SQLException, IOException {
     try (Connection c = postgres().connect(); Statement st = c.createStatement()) {
       st.execute("TRUNCATE director.historic_scorecard_scores, director.scorecards, director.scorecard_template_revisions, app.chats");
     }
+    // Dropped and created again, not truncated: ClickHouse 18.16 keeps a truncated table's parts
+    // on disk for minutes (old_parts_lifetime) and its mutations for good, and a server killed by
+    // a fault test brings those parts back when it restarts and can number the next test's new
+    // parts below an earlier test's DELETE mutations, which then delete the new rows (seen: a
+    // fault test's run failing its accounting with 5 of 10,455 scores missing, only after the
+    // SIGKILLed clean-up test).
     for (String table : List.of("conversations", "scorecards", "scores")) {
-      ch().execute("TRUNCATE TABLE " + DATABASE + "." + table);
+      ch().execute("DROP TABLE IF EXISTS " + DATABASE + "." + table);
+    }
+    for (String statement : ClickHouseTable.ddlStatements(Files.readString(CONTRACT.resolve("clickhouse.sql")))) {
+      ch().execute(statement);
     }
     // No test resumes another test's unfinished run of the same window.
     for (String table : List.of(dev.scorecards.reindex.pipeline.RunLedger.RUNS, dev.scorecards.reindex.pipeline.RunLedger.CHUNKS)) {
