@@ -3,7 +3,6 @@ package dev.scorecards.reindex.runners;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import dev.scorecards.reindex.pipeline.ResumableReindex;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -35,18 +34,6 @@ public class RunnerOptions {
 
   @Option(names = "--flink-conf-dir", defaultValue = "${env:REINDEX_FLINK_CONF_DIR}", description = "a Flink configuration directory (flink-conf.yaml)")
   String flinkConfDir;
-
-  /**
-   * Scorecards per chunk unless a command line says otherwise. The DirectRunner holds a
-   * chunk's rows between its steps (350-400 MB live per 100,000 scorecards), so its chunks
-   * bound its memory; Flink streams them, and a chunk costs it a job's translation and
-   * deployment: 200,000 measured 0.2-1.2 s faster than 100,000 for a 200,000-scorecard window
-   * on the kept embedded cluster (3 interleaved pairs).
-   */
-  long defaultScorecardsPerChunk() {
-    return runner.equals("FlinkRunner") ? 2 * ResumableReindex.Policy.DEFAULT_SCORECARDS_PER_CHUNK
-        : ResumableReindex.Policy.DEFAULT_SCORECARDS_PER_CHUNK;
-  }
 
   /** Flink's bundle size; ClickHouseIO sends one INSERT per bundle, so this bounds INSERT sizes from above. */
   static final long FLINK_MAX_BUNDLE_SIZE = 100_000;
