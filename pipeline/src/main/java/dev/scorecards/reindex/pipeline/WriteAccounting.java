@@ -81,8 +81,8 @@ public final class WriteAccounting {
 
   /**
    * The check after a run: conversations and scorecards exactly as {@link #check(ReindexWindow,
-   * java.util.Set)} does; the scores by count and digest against {@code written}, and exactly
-   * only when those differ.
+   * java.util.Set)} does; the scores by count and digest against {@code written}. When those
+   * differ, the whole exact check runs and its counts are returned.
    */
   public Received check(ReindexWindow window, java.util.Set<Flow> flows, Written written) throws SQLException {
     long[] conversations = {0, 0};
@@ -109,12 +109,8 @@ public final class WriteAccounting {
     if (heldScores == written.scores() && heldDigest == written.scoresDigest()) {
       return new Received(conversations[0], conversations[1], scorecards[0], scorecards[1], NOT_COUNTED, heldScores);
     }
-    long[] scores = {0, 0};
-    for (Flow flow : flows) {
-      long[] sr = matchKeys(window, flow.scoreKeys, ClickHouseTable.SCORES, "scorecard_id", "criterion_id");
-      scores = new long[] {scores[0] + sr[0], scores[1] + sr[1]};
-    }
-    return new Received(conversations[0], conversations[1], scorecards[0], scorecards[1], scores[0], scores[1]);
+    // Rare (a lost write, a newer version in ClickHouse): the exact check counts everything again.
+    return check(window, flows);
   }
 
   private static final String KEY_STRUCTURE = "id String, t UInt32";
@@ -169,15 +165,7 @@ public final class WriteAccounting {
         }
       });
       long[] sc = matchKeys(window, flow.scorecardKeys, ClickHouseTable.SCORECARDS, "scorecard_id", null);
-      long[] sr;
-      try {
-        sr = scoreMatch.join();
-      } catch (java.util.concurrent.CompletionException e) {
-        if (e.getCause() instanceof SQLException sql) {
-          throw sql;
-        }
-        throw e.getCause() instanceof RuntimeException r ? r : e;
-      }
+      long[] sr = join(scoreMatch);
       scorecards = new long[] {scorecards[0] + sc[0], scorecards[1] + sc[1]};
       scores = new long[] {scores[0] + sr[0], scores[1] + sr[1]};
     }

@@ -66,12 +66,9 @@ public final class EmbeddedFlink {
    * {@code confDir} (none: Flink's defaults), unless Flink's context already has an
    * environment. Idempotent; the first call's configuration stays.
    */
-  public static synchronized boolean useForAutoMaster(String confDir) {
-    if (base != null) {
-      return true;
-    }
-    if (!(StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment)) {
-      return false;
+  public static synchronized void useForAutoMaster(String confDir) {
+    if (base != null || !(StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment)) {
+      return;
     }
     Configuration c = confDir == null || confDir.isBlank() ? new Configuration() : GlobalConfiguration.loadConfiguration(confDir);
     // As Beam does for its local environment: no check for leaked class loaders (the job's
@@ -93,7 +90,6 @@ public final class EmbeddedFlink {
       merged.set(DeploymentOptions.ATTACHED, true);
       return new StreamExecutionEnvironment(new ExecutorLoader(), merged, Thread.currentThread().getContextClassLoader());
     });
-    return true;
   }
 
   /** Starts a cluster with {@code slots} slots in the background, for the first pipeline to take. */

@@ -64,9 +64,7 @@ public class RunnerOptions {
   }
 
   static DirectOptions direct(int parallelism) {
-    if (parallelism < 1) {
-      throw new IllegalArgumentException("the DirectRunner's parallelism must be at least 1, not " + parallelism);
-    }
+    checkDirect(parallelism);
     DirectOptions options = direct();
     options.setTargetParallelism(parallelism);
     return options;
@@ -96,7 +94,17 @@ public class RunnerOptions {
         EmbeddedFlink.prestart(parallelism);
         return options;
       default:
-        throw new IllegalArgumentException("the runner '" + runner + "' is not one of DirectRunner, FlinkRunner");
+        throw unknownRunner();
+    }
+  }
+
+  private IllegalArgumentException unknownRunner() {
+    return new IllegalArgumentException("the runner '" + runner + "' is not one of DirectRunner, FlinkRunner");
+  }
+
+  private static void checkDirect(int parallelism) {
+    if (parallelism < 1) {
+      throw new IllegalArgumentException("the DirectRunner's parallelism must be at least 1, not " + parallelism);
     }
   }
 
@@ -109,9 +117,7 @@ public class RunnerOptions {
   java.util.function.Supplier<PipelineOptions> pipelineOptionsInBackground() {
     switch (runner) {
       case "DirectRunner":
-        if (directThreads() < 1) {
-          throw new IllegalArgumentException("the DirectRunner's parallelism must be at least 1, not " + directThreads());
-        }
+        checkDirect(directThreads());
         break;
       case "FlinkRunner":
         checkFlink(flinkMaster, parallelism);
@@ -120,7 +126,7 @@ public class RunnerOptions {
         }
         break;
       default:
-        throw new IllegalArgumentException("the runner '" + runner + "' is not one of DirectRunner, FlinkRunner");
+        throw unknownRunner();
     }
     java.util.concurrent.CompletableFuture<PipelineOptions> created = new java.util.concurrent.CompletableFuture<>();
     Thread creator = new Thread(() -> {
