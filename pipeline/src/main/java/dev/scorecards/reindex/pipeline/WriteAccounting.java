@@ -5,6 +5,8 @@ import com.google.common.hash.Hashing;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.beam.sdk.values.Row;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
@@ -54,7 +56,7 @@ public final class WriteAccounting {
    * The digest of one score row as ClickHouse stores it: SipHash-2-4 (key 0, 0), ClickHouse's
    * {@code sipHash64}, of its scorecard id, criterion id and update time in whole seconds,
    * separated by NUL bytes (which PostgreSQL text cannot hold, so the encoding is one-to-one).
-   * {@link #digestOfHeldScores} computes the same in ClickHouse.
+   * {@link #digestOfAllScores} and {@link #digestOfNewestScores} compute the same in ClickHouse.
    */
   public static long scoreDigest(String scorecardId, String criterionId, long updateTimeSeconds) {
     return SIP_HASH.hashString(scorecardId + '\0' + criterionId + '\0' + updateTimeSeconds, StandardCharsets.UTF_8).asLong();
@@ -69,11 +71,24 @@ public final class WriteAccounting {
   private static final HashFunction SIP_HASH = Hashing.sipHash24(0, 0);
 
   /**
+   * For the scorecards of the external table {@code keys}: how many score rows ClickHouse
+   * holds, and the sum of their {@link #scoreDigest}s, every row and version as stored. When
+   * this is what the run wrote, ClickHouse holds exactly the rows written and nothing else for
+   * these scorecards; it is the cheap question (one scan, no grouping: 0.2 s against 0.9 s
+   * for {@link #digestOfNewestScores} on 190,000 scorecards' 1.9 million rows).
+   */
+  static String digestOfAllScores(String qualifiedScores) {
+    return "SELECT count(), sum(sipHash64(concat(scorecard_id, '\\0', criterion_id, '\\0', toString(toUInt32(update_time))))) FROM "
+        + qualifiedScores + " PREWHERE scorecard_id IN (SELECT id FROM keys)";
+  }
+
+  /**
    * For the scorecards of the external table {@code keys}: how many score keys ClickHouse
    * holds, and the sum of their {@link #scoreDigest}s at the newest version it holds of each
-   * (what a ReplacingMergeTree keeps). Sums wrap around at 2^64 on both sides.
+   * (what a ReplacingMergeTree keeps). Sums wrap around at 2^64 on both sides. Asked when
+   * {@link #digestOfAllScores} differs: older copies the run replaced are still unmerged.
    */
-  static String digestOfHeldScores(String qualifiedScores) {
+  static String digestOfNewestScores(String qualifiedScores) {
     return "SELECT count(), sum(sipHash64(concat(scorecard_id, '\\0', criterion_id, '\\0', toString(v)))) FROM"
         + " (SELECT scorecard_id, criterion_id, max(toUInt32(update_time)) AS v FROM " + qualifiedScores
         + " PREWHERE scorecard_id IN (SELECT id FROM keys) GROUP BY scorecard_id, criterion_id)";
@@ -90,30 +105,42 @@ public final class WriteAccounting {
       conversations = matchKeys(window, PostgresQueries.CONVERSATION_KEYS, ClickHouseTable.CONVERSATIONS, "conversation_id", null);
     }
     long[] scorecards = {0, 0};
-    long heldScores = 0;
-    long heldDigest = 0;
+    long[] held = {0, 0};
+    List<byte[]> keysOfFlows = new ArrayList<>();
+    String scores = clickHouse.settings().qualified(ClickHouseTable.SCORES);
     for (Flow flow : flows) {
       // The scorecards' keys once from PostgreSQL, then both ClickHouse queries on them at once.
       byte[] keys = copyOut(PostgresQueries.withWindowLiterals(flow.scorecardKeys, window));
+      keysOfFlows.add(keys);
       long inPostgres = lines(keys);
       java.util.concurrent.CompletableFuture<String> digest = java.util.concurrent.CompletableFuture.supplyAsync(() ->
-          clickHouse.executeWithStreamedExternalTable(digestOfHeldScores(clickHouse.settings().qualified(ClickHouseTable.SCORES)),
-              "keys", KEY_STRUCTURE, out -> out.write(keys)));
+          clickHouse.executeWithStreamedExternalTable(digestOfAllScores(scores), "keys", KEY_STRUCTURE, out -> out.write(keys)));
       long inClickHouse = Long.parseLong(clickHouse.executeWithStreamedExternalTable(
           matchSql(ClickHouseTable.SCORECARDS, "scorecard_id", null), "keys", KEY_STRUCTURE, out -> out.write(keys)).trim());
-      String[] held = join(digest).trim().split("\t");
       scorecards = new long[] {scorecards[0] + inPostgres, scorecards[1] + inClickHouse};
-      heldScores += Long.parseLong(held[0]);
-      heldDigest += Long.parseUnsignedLong(held[1]);
+      held = add(held, join(digest));
     }
-    if (heldScores == written.scores() && heldDigest == written.scoresDigest()) {
-      return new Received(conversations[0], conversations[1], scorecards[0], scorecards[1], NOT_COUNTED, heldScores);
+    if (held[0] != written.scores() || held[1] != written.scoresDigest()) {
+      // Not only the rows written: the copies they replace may still be there, unmerged.
+      held = new long[] {0, 0};
+      for (byte[] keys : keysOfFlows) {
+        held = add(held, clickHouse.executeWithStreamedExternalTable(digestOfNewestScores(scores), "keys", KEY_STRUCTURE, out -> out.write(keys)));
+      }
+    }
+    if (held[0] == written.scores() && held[1] == written.scoresDigest()) {
+      return new Received(conversations[0], conversations[1], scorecards[0], scorecards[1], NOT_COUNTED, held[0]);
     }
     // Rare (a lost write, a newer version in ClickHouse): the exact check counts everything again.
     return check(window, flows);
   }
 
   private static final String KEY_STRUCTURE = "id String, t UInt32";
+
+  /** Adds a digest query's answer (count TAB digest) to a running count and digest. */
+  private static long[] add(long[] held, String answer) {
+    String[] fields = answer.trim().split("\t");
+    return new long[] {held[0] + Long.parseLong(fields[0]), held[1] + Long.parseUnsignedLong(fields[1])};
+  }
 
   /** The rows {@code copySql} selects, as PostgreSQL's COPY text (ClickHouse's TabSeparated). */
   private byte[] copyOut(String copySql) throws SQLException {
