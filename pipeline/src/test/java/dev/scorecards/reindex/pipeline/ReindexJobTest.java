@@ -31,15 +31,12 @@ class ReindexJobTest {
   }
 
   @Test
-  void theLastChunkIsAQuarterChunkWhenChunksAreBigEnough() {
-    // 200,000 scorecards in chunks of 100,000: 100,000 + 75,000 + 25,000.
-    assertThat(ReindexJob.chunkFractions(200_000, 100_000)).containsExactly(0.5, 0.875);
-    // One chunk's worth: 75,000 + 25,000.
-    assertThat(ReindexJob.chunkFractions(100_000, 100_000)).containsExactly(0.75);
-    // Too small to be worth a fourth pipeline start: three equal chunks, or one.
+  void aWindowIsCutIntoEqualChunksOfAtMostTheChunkSize() {
+    // 200,000 scorecards in chunks of 100,000: two of 100,000 (no quarter-sized tail any more).
+    assertThat(ReindexJob.chunkFractions(200_000, 100_000)).containsExactly(0.5);
+    assertThat(ReindexJob.chunkFractions(200_001, 100_000)).containsExactly(1.0 / 3, 2.0 / 3);
+    assertThat(ReindexJob.chunkFractions(100_000, 100_000)).isEmpty();
     assertThat(ReindexJob.chunkFractions(30, 10)).containsExactly(1.0 / 3, 2.0 / 3);
-    assertThat(ReindexJob.chunkFractions(19_999, 100_000)).isEmpty();
-    assertThat(ReindexJob.chunkFractions(20_000, 100_000)).containsExactly(0.75);
     assertThat(ReindexJob.chunkFractions(0, 100_000)).isEmpty();
   }
 }
