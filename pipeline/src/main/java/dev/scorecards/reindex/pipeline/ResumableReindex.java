@@ -93,9 +93,9 @@ public final class ResumableReindex {
       List<ReindexJob.Summary> summaries, double seconds) {
 
     public String describe() {
-      return String.format("run %s: %d chunks (%d skipped as already done), %d attempt%s; "
+      return String.format("run %s: %d chunk%s (%d skipped as already done), %d attempt%s; "
               + "%,d conversations, %,d scorecards, %,d scores written, %,d rows deleted in %.1f s",
-          run.runId(), chunks, chunksSkipped, attempts, attempts == 1 ? "" : "s",
+          run.runId(), chunks, chunks == 1 ? "" : "s", chunksSkipped, attempts, attempts == 1 ? "" : "s",
           conversationsWritten, scorecardsWritten, scoresWritten, rowsDeleted, seconds);
     }
   }
