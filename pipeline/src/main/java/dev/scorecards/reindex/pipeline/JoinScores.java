@@ -53,7 +53,7 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
   }
 
   /**
-   * Queries PostgreSQL one batch ahead of what it emits. The batch's query runs, and its rows
+   * Queries PostgreSQL ahead of what it emits. A batch's query runs, and its rows
    * are decoded, on a thread of the instance's own (with the instance's one connection, one
    * query at a time) while the runner's thread maps and hands over the batches already
    * fetched: the runner's thread no longer waits for PostgreSQL's answer to each batch (0.76 ms
