@@ -36,9 +36,9 @@ public class RunCommand implements Callable<Integer> {
           + "without it, an unfinished run of the same mode and window is resumed")
   String resume;
 
-  @Option(names = "--chunk-scorecards", defaultValue = "100000",
-      description = "scorecards per chunk, the unit of progress that a resumed run skips (default: ${DEFAULT-VALUE})")
-  long chunkScorecards;
+  @Option(names = "--chunk-scorecards",
+      description = "scorecards per chunk, the unit of progress that a resumed run skips (default: 100000 on the DirectRunner, 200000 on Flink)")
+  Long chunkScorecards;
 
   @Option(names = "--retry-backoff", defaultValue = "2s", description = "wait before the second attempt, doubled for each next one up to 1m (default: ${DEFAULT-VALUE})")
   String retryBackoff;
@@ -80,12 +80,13 @@ public class RunCommand implements Callable<Integer> {
   }
 
   ResumableReindex.Policy policy(ReindexSettings effective) {
-    if (chunkScorecards < 1) {
-      throw new IllegalArgumentException("the chunk size must be at least 1 scorecard, not " + chunkScorecards);
+    long perChunk = chunkScorecards == null ? runnerOptions.defaultScorecardsPerChunk() : chunkScorecards;
+    if (perChunk < 1) {
+      throw new IllegalArgumentException("the chunk size must be at least 1 scorecard, not " + perChunk);
     }
     return ResumableReindex.Policy.of(effective.maxAttempts(), effective.heartbeatTimeout())
         .withBackoff(backoff(retryBackoff), java.time.Duration.ofMinutes(1))
-        .withScorecardsPerChunk(chunkScorecards);
+        .withScorecardsPerChunk(perChunk);
   }
 
   static java.time.Duration backoff(String text) {

@@ -46,7 +46,8 @@ public class ScheduleCommand implements Callable<Integer> {
     ReindexConfig base = ReindexConfig.of(effective.mode(), effective.window(), connections.postgres(), connections.clickHouse())
         .withBatchSize(effective.batchSize())
         .withCleanUpBeforeWrite(effective.cleanUpBeforeWrite());
-    ResumableReindex.Policy policy = ResumableReindex.Policy.of(effective.maxAttempts(), effective.heartbeatTimeout());
+    ResumableReindex.Policy policy = ResumableReindex.Policy.of(effective.maxAttempts(), effective.heartbeatTimeout())
+        .withScorecardsPerChunk(runner.defaultScorecardsPerChunk());
     ScheduleState state = new ScheduleState(stateFile, effective.mode().name());
     System.out.printf("schedule: '%s', mode %s, runner %s, state in %s (last successful end: %s)%n",
         cron, effective.mode(), runner.describe(), stateFile, state.lastSuccessfulEnd().map(Instant::toString).orElse("none"));

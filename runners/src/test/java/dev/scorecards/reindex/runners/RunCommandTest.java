@@ -135,4 +135,27 @@ class RunCommandTest {
     assertThat(run("--mode", "process", "--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z")).isEqualTo(ExitCodes.OK);
     assertThat(TestDatabases.clickHouseRowCount("scorecards")).isEqualTo(1);
   }
+
+  @Test
+  void theDefaultChunkFollowsTheRunnerAndAGivenOneWins() throws Exception {
+    String[] window = {"run", "--mode", "process", "--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z"};
+    RunCommand direct = parse(window);
+    assertThat(direct.policy(direct.settings.resolve()).scorecardsPerChunk()).isEqualTo(100_000);
+    RunCommand flink = parse(concat(window, "--runner", "FlinkRunner"));
+    assertThat(flink.policy(flink.settings.resolve()).scorecardsPerChunk()).isEqualTo(200_000);
+    RunCommand given = parse(concat(window, "--runner", "FlinkRunner", "--chunk-scorecards", "5000"));
+    assertThat(given.policy(given.settings.resolve()).scorecardsPerChunk()).isEqualTo(5_000);
+  }
+
+  private static RunCommand parse(String... args) {
+    CommandLine cli = ReindexCli.commandLine();
+    cli.parseArgs(args);
+    return cli.getSubcommands().get("run").getCommand();
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
+  }
 }
