@@ -15,11 +15,15 @@ public record PartitionPlan(long counted, List<ReindexWindow.TimeRange> ranges) 
    * not hundreds of empty queries on a small one.
    */
   public static PartitionPlan plan(ReindexWindow window, long counted, long rowsPerPartition, int maxPartitions) {
+    return new PartitionPlan(counted, List.copyOf(window.split(partitions(counted, rowsPerPartition, maxPartitions))));
+  }
+
+  /** How many partitions {@link #plan} makes of {@code counted} rows. */
+  public static int partitions(long counted, long rowsPerPartition, int maxPartitions) {
     if (rowsPerPartition < 1 || maxPartitions < 1) {
       throw new IllegalArgumentException("rows per partition and partitions must be at least 1");
     }
     long wanted = (counted + rowsPerPartition - 1) / rowsPerPartition;
-    int n = (int) Math.max(1, Math.min(maxPartitions, wanted));
-    return new PartitionPlan(counted, List.copyOf(window.split(n)));
+    return (int) Math.max(1, Math.min(maxPartitions, wanted));
   }
 }

@@ -100,7 +100,7 @@ public final class ReindexJob {
     ClickHouseClient clickHouse = new ClickHouseClient(config.clickHouse());
     String version = clickHouse.execute("SELECT version()").trim();
     long counted = countInPostgres(config);
-    PartitionPlan plan = PartitionPlan.plan(config.window(), counted, config.rowsPerPartition(), config.maxPartitions());
+    PartitionPlan plan = partitionPlan(config, counted);
 
     long pipelineBegan = System.nanoTime();
     PipelineResult result = ReindexPipeline.build(config, plan, version, options).run();
@@ -203,6 +203,18 @@ public final class ReindexJob {
   }
 
   /**
+   * The ranges a chunk's read queries in parallel: one per {@code rowsPerPartition} counted
+   * scorecards (at most {@code maxPartitions}), cut like the chunks at quantiles of the update
+   * times. Equal time slices of skewed data gave the read's subtasks unequal work (the seeded
+   * 200,000-scorecard window's four quarters hold 107,542, 64,989, 21,371 and 6,098
+   * scorecards), and one of Flink's two subtasks idled while the other finished.
+   */
+  public static PartitionPlan partitionPlan(ReindexConfig config, long counted) throws SQLException {
+    int partitions = PartitionPlan.partitions(counted, config.rowsPerPartition(), config.maxPartitions());
+    return new PartitionPlan(counted, cutAtQuantiles(config, equalFractions(partitions)));
+  }
+
+  /**
    * Where to cut a window of {@code total} scorecards into chunks of at most about {@code
    * perChunk}, as fractions of its work: {@code n} equal chunks. (Until session 6 the last one
    * was cut again at three quarters, so that the one accounting not overlapped by a next
@@ -211,7 +223,11 @@ public final class ReindexJob {
    * Flink 13.6 -> 13.0 s on average over 6 pairs, the DirectRunner unchanged over 3.)
    */
   static double[] chunkFractions(long total, long perChunk) {
-    int n = (int) Math.max(1, Math.min(10_000, (total + perChunk - 1) / perChunk));
+    return equalFractions((int) Math.max(1, Math.min(10_000, (total + perChunk - 1) / perChunk)));
+  }
+
+  /** The fractions that cut work into {@code n} equal parts. */
+  static double[] equalFractions(int n) {
     double[] fractions = new double[n - 1];
     for (int i = 1; i < n; i++) {
       fractions[i - 1] = (double) i / n;
@@ -226,8 +242,16 @@ public final class ReindexJob {
    * a chunk's size bounds a run's memory). Fewer chunks come back when quantiles coincide.
    */
   public static java.util.List<ReindexWindow.TimeRange> chunks(ReindexConfig config, long total, long perChunk) throws SQLException {
+    return cutAtQuantiles(config, chunkFractions(total, perChunk));
+  }
+
+  /**
+   * The config's window cut at the given fractions of its work: the quantiles of the update
+   * times that decide membership, over the mode's flows (one PostgreSQL query). Contiguous and
+   * half-open; fewer ranges when quantiles coincide.
+   */
+  static java.util.List<ReindexWindow.TimeRange> cutAtQuantiles(ReindexConfig config, double[] cutAt) throws SQLException {
     ReindexWindow w = config.window();
-    double[] cutAt = chunkFractions(total, perChunk);
     if (cutAt.length == 0) {
       return java.util.List.of(new ReindexWindow.TimeRange(w.startMicros(), w.endMicros()));
     }

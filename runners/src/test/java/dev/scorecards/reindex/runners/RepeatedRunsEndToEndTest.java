@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scorecards.reindex.pipeline.ClickHouseTable;
 import dev.scorecards.reindex.pipeline.Mode;
+import dev.scorecards.reindex.pipeline.ReindexConfig;
+import dev.scorecards.reindex.pipeline.ReindexJob;
 import dev.scorecards.reindex.pipeline.ReindexWindow;
 import dev.scorecards.reindex.pipeline.RunLedger;
 import dev.scorecards.reindex.verify.VerificationReport;
@@ -100,6 +102,32 @@ class RepeatedRunsEndToEndTest {
     assertThat(one).containsPattern("done in attempt 1, [0-9,]+ scorecards");
     assertThat(ReindexCli.commandLine().execute("status", "20261129T040000Z-abcdef", "--ch-url", TestDatabases.CH_URL,
         "--ch-database", TestDatabases.DATABASE)).isEqualTo(ExitCodes.USAGE);
+  }
+
+  @Test
+  void aChunksPartitionsHoldEqualShares() throws Exception {
+    ReindexWindow w = ReindexWindow.of(A, D);
+    long total = TestDatabases.expectedScorecards(w).size();
+    ReindexConfig config = ReindexConfig.of(Mode.process, w, TestDatabases.postgres(), TestDatabases.clickHouse())
+        .withPartitioning(total / 6 + 1, 64);
+    List<ReindexWindow.TimeRange> ranges = ReindexJob.partitionPlan(config, total).ranges();
+    assertThat(ranges).hasSize(6);
+    assertThat(ranges.get(0).startMicros()).isEqualTo(w.startMicros());
+    assertThat(ranges.get(5).endMicros()).isEqualTo(w.endMicros());
+    long sum = 0;
+    long[] shares = new long[ranges.size()];
+    for (int i = 0; i < ranges.size(); i++) {
+      if (i > 0) {
+        assertThat(ranges.get(i).startMicros()).isEqualTo(ranges.get(i - 1).endMicros());
+      }
+      shares[i] = TestDatabases.expectedScorecards(ReindexWindow.of(ranges.get(i).start().toInstant(), ranges.get(i).end().toInstant())).size();
+      sum += shares[i];
+    }
+    assertThat(sum).isEqualTo(total);
+    // Equal time slices of the seeded data differ several-fold; quantiles cut equal shares.
+    for (long share : shares) {
+      assertThat(share).isBetween(total / 6 - 2, total / 6 + 2);
+    }
   }
 
   private static String status(String... extra) {
