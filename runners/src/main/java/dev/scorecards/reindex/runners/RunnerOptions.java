@@ -30,7 +30,7 @@ public class RunnerOptions {
   int parallelism;
 
   @Option(names = "--direct-parallelism", defaultValue = "${env:REINDEX_DIRECT_PARALLELISM:-0}",
-      description = "DirectRunner worker threads (env REINDEX_DIRECT_PARALLELISM; default 0: one fewer than the cores, at least 1)")
+      description = "DirectRunner worker threads (env REINDEX_DIRECT_PARALLELISM; default 0: one per core)")
   int directParallelism;
 
   @Option(names = "--flink-conf-dir", defaultValue = "${env:REINDEX_FLINK_CONF_DIR}", description = "a Flink configuration directory (flink-conf.yaml)")
@@ -68,15 +68,16 @@ public class RunnerOptions {
   }
 
   /**
-   * The DirectRunner's worker threads: one fewer than the cores, at least one. Its driver
-   * resubmits itself to the same pool without pausing, so every idle worker thread spins
-   * through the watermark and timer bookkeeping (JFR: a fifth of the samples); with
-   * PostgreSQL and ClickHouse on the same cores, that CPU is theirs. Measured on 2 cores,
-   * 2 million scores: Beam's default (3 threads) 21.4-22.1 s and 23.8-24.6 CPU s; 1 thread
-   * 20.7-20.8 s and 19.6-20.5 CPU s (README, issue 7).
+   * The DirectRunner's worker threads: one per core. Its driver resubmits itself to the same
+   * pool without pausing, so idle worker threads spin through the watermark and timer
+   * bookkeeping (JFR: a fifth of the samples at Beam's default of 3 threads on 2 cores); until
+   * session 7 the default was one fewer than the cores for that reason (1 thread: 20.7-20.8 s
+   * against 21.4-22.1 s at 3). Since a chunk's read partitions hold equal shares (quantiles,
+   * not time slices), two threads on 2 cores each read and write one: 200,000 scorecards
+   * 14.16-15.03 s against 15.60-17.00 s at 1 thread (4 interleaved pairs, ~2 CPU s more).
    */
   static int defaultDirectParallelism() {
-    return Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+    return Math.max(1, Runtime.getRuntime().availableProcessors());
   }
 
   static DirectOptions direct(int parallelism) {
