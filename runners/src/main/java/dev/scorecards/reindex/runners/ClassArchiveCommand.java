@@ -50,7 +50,7 @@ public class ClassArchiveCommand implements Callable<Integer> {
     ReindexConfig config = ReindexConfig.of(Mode.all, window,
         new PostgresSettings("jdbc:postgresql://127.0.0.1:1/none", "none", null),
         new ClickHouseSettings("http://127.0.0.1:1", "none", "none", null)).withCleanUpBeforeWrite(true);
-    ReindexPipeline.build(config, PartitionPlan.plan(window, 1, 1, 1), "18.16.1", RunnerOptions.direct());
+    ReindexPipeline.build(config, new PartitionPlan(1, window.split(1)), "18.16.1", RunnerOptions.direct());
     Class.forName("org.postgresql.Driver");
     Class.forName("com.clickhouse.jdbc.ClickHouseDriver");
     return ExitCodes.OK;
