@@ -1,7 +1,5 @@
 package dev.scorecards.reindex.pipeline;
 
-import com.google.common.hash.HashFunction;
-import com.google.common.hash.Hashing;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -59,16 +57,27 @@ public final class WriteAccounting {
    * {@link #digestOfAllScores} and {@link #digestOfNewestScores} compute the same in ClickHouse.
    */
   public static long scoreDigest(String scorecardId, String criterionId, long updateTimeSeconds) {
-    return SIP_HASH.hashString(scorecardId + '\0' + criterionId + '\0' + updateTimeSeconds, StandardCharsets.UTF_8).asLong();
+    byte[] id = scorecardId.getBytes(StandardCharsets.UTF_8);
+    byte[] criterion = criterionId.getBytes(StandardCharsets.UTF_8);
+    byte[] seconds = Long.toString(updateTimeSeconds).getBytes(StandardCharsets.US_ASCII);
+    // The array is zeroed: the two separators are already there.
+    byte[] message = new byte[id.length + 1 + criterion.length + 1 + seconds.length];
+    System.arraycopy(id, 0, message, 0, id.length);
+    System.arraycopy(criterion, 0, message, id.length + 1, criterion.length);
+    System.arraycopy(seconds, 0, message, id.length + 1 + criterion.length + 1, seconds.length);
+    return SipHash.hash24(message);
   }
 
   /** {@link #scoreDigest} of a {@code scores} row. */
   public static long scoreDigest(Row score) {
-    return scoreDigest(score.getString("scorecard_id"), score.getString("criterion_id"),
-        Math.floorDiv(score.getDateTime("update_time").getMillis(), 1000L));
+    // By position, and the stored instant itself (getDateTime would build a DateTime per row).
+    return scoreDigest(score.getString(SCORECARD_ID), score.getString(CRITERION_ID),
+        Math.floorDiv(((org.joda.time.ReadableInstant) score.getValue(UPDATE_TIME)).getMillis(), 1000L));
   }
 
-  private static final HashFunction SIP_HASH = Hashing.sipHash24(0, 0);
+  private static final int SCORECARD_ID = ClickHouseTable.SCORES.beamSchema().indexOf("scorecard_id");
+  private static final int CRITERION_ID = ClickHouseTable.SCORES.beamSchema().indexOf("criterion_id");
+  private static final int UPDATE_TIME = ClickHouseTable.SCORES.beamSchema().indexOf("update_time");
 
   /**
    * For the scorecards of the external table {@code keys}: how many score rows ClickHouse
