@@ -35,6 +35,14 @@ public enum Flow {
     this.scoreKeys = scoreKeys;
   }
 
+  /**
+   * Whether the window bounds this flow's scorecards' own update times: a process scorecard is
+   * in the window by its {@code updated_at}; a conversation scorecard by its conversation's.
+   */
+  public boolean windowHoldsScorecardVersions() {
+    return this == PROCESS;
+  }
+
   /** The value of {@code is_process_scorecard} of this flow's rows in ClickHouse. */
   public int isProcessScorecard() {
     return this == PROCESS ? 1 : 0;

@@ -111,7 +111,7 @@ public final class WriteAccounting {
   public Received check(ReindexWindow window, java.util.Set<Flow> flows, Written written) throws SQLException {
     long[] conversations = {0, 0};
     if (flows.contains(Flow.CONVERSATION)) {
-      conversations = matchKeys(window, PostgresQueries.CONVERSATION_KEYS, ClickHouseTable.CONVERSATIONS, "conversation_id", null);
+      conversations = matchKeys(window, PostgresQueries.CONVERSATION_KEYS, ClickHouseTable.CONVERSATIONS, "conversation_id", null, window);
     }
     long[] scorecards = {0, 0};
     long[] held = {0, 0};
@@ -125,7 +125,8 @@ public final class WriteAccounting {
       java.util.concurrent.CompletableFuture<String> digest = java.util.concurrent.CompletableFuture.supplyAsync(() ->
           clickHouse.executeWithStreamedExternalTable(digestOfAllScores(scores), "keys", KEY_STRUCTURE, out -> out.write(keys)));
       long inClickHouse = Long.parseLong(clickHouse.executeWithStreamedExternalTable(
-          matchSql(ClickHouseTable.SCORECARDS, "scorecard_id", null), "keys", KEY_STRUCTURE, out -> out.write(keys)).trim());
+          matchSql(ClickHouseTable.SCORECARDS, "scorecard_id", null, versionsWithin(flow, window)), "keys", KEY_STRUCTURE,
+          out -> out.write(keys)).trim());
       scorecards = new long[] {scorecards[0] + inPostgres, scorecards[1] + inClickHouse};
       held = add(held, join(digest));
     }
@@ -189,18 +190,18 @@ public final class WriteAccounting {
     long[] scorecards = {0, 0};
     long[] scores = {0, 0};
     if (flows.contains(Flow.CONVERSATION)) {
-      conversations = matchKeys(window, PostgresQueries.CONVERSATION_KEYS, ClickHouseTable.CONVERSATIONS, "conversation_id", null);
+      conversations = matchKeys(window, PostgresQueries.CONVERSATION_KEYS, ClickHouseTable.CONVERSATIONS, "conversation_id", null, window);
     }
     for (Flow flow : flows) {
       // The scores' keys are ten times the scorecards': match both at once, on two connections.
       java.util.concurrent.CompletableFuture<long[]> scoreMatch = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
         try {
-          return matchKeys(window, flow.scoreKeys, ClickHouseTable.SCORES, "scorecard_id", "criterion_id");
+          return matchKeys(window, flow.scoreKeys, ClickHouseTable.SCORES, "scorecard_id", "criterion_id", null);
         } catch (SQLException e) {
           throw new java.util.concurrent.CompletionException(e);
         }
       });
-      long[] sc = matchKeys(window, flow.scorecardKeys, ClickHouseTable.SCORECARDS, "scorecard_id", null);
+      long[] sc = matchKeys(window, flow.scorecardKeys, ClickHouseTable.SCORECARDS, "scorecard_id", null, versionsWithin(flow, window));
       long[] sr = join(scoreMatch);
       scorecards = new long[] {scorecards[0] + sc[0], scorecards[1] + sc[1]};
       scores = new long[] {scores[0] + sr[0], scores[1] + sr[1]};
@@ -220,13 +221,36 @@ public final class WriteAccounting {
     return "concat(toString(length(" + id + ")), ':', " + id + (second == null ? "" : ", " + second) + ", ':', toString(" + version + "))";
   }
 
-  /** How many of the keys of the external table {@code keys} (columns id[, c], t) {@code table} holds at exactly their version. */
-  private String matchSql(ClickHouseTable table, String idColumn, String secondColumn) {
+  /**
+   * How many of the keys of the external table {@code keys} (columns id[, c], t) {@code table}
+   * holds at exactly their version. ClickHouse first narrows the table: to the seconds of
+   * {@code versionsWithin} when the keys' versions are the rows' own update times in that
+   * window, else to the keys' ids. The versions' range is one comparison of a 4-byte column;
+   * the ids' is a second set of the keys to build and probe: for 200,000 scorecards 90 ms
+   * (108 ms CPU) instead of 310 ms (205 ms), in ClickHouse's query log.
+   */
+  private String matchSql(ClickHouseTable table, String idColumn, String secondColumn, ReindexWindow versionsWithin) {
     return "SELECT uniqExact(" + idColumn + (secondColumn == null ? "" : ", " + secondColumn) + ") FROM "
         + clickHouse.settings().qualified(table)
-        + " PREWHERE " + idColumn + " IN (SELECT id FROM keys)"
+        + " PREWHERE " + (versionsWithin == null ? idColumn + " IN (SELECT id FROM keys)" : secondsOf(versionsWithin))
         + " WHERE " + versionedKey(idColumn, secondColumn, "toUInt32(update_time)")
         + " IN (SELECT " + versionedKey("id", secondColumn == null ? null : "c", "t") + " FROM keys)";
+  }
+
+  /**
+   * The update times in whole seconds a row of {@code window} can have: a time in {@code [start,
+   * end)} truncates to a second in {@code [floor(start), floor(end)]} (a superset: nothing in the
+   * window is left out), within what a ClickHouse DateTime holds.
+   */
+  static String secondsOf(ReindexWindow window) {
+    long from = Math.max(0, Math.floorDiv(window.startMicros(), 1_000_000L));
+    long to = Math.max(0, Math.min(0xFFFF_FFFFL, Math.floorDiv(window.endMicros(), 1_000_000L)));
+    return "toUInt32(update_time) >= " + from + " AND toUInt32(update_time) <= " + to;
+  }
+
+  /** The window when it bounds the flow's scorecards' own update times (their keys' versions), else null. */
+  private static ReindexWindow versionsWithin(Flow flow, ReindexWindow window) {
+    return flow.windowHoldsScorecardVersions() ? window : null;
   }
 
   /**
@@ -238,13 +262,13 @@ public final class WriteAccounting {
    * re-encoding them was a tenth of the run's CPU). COPY takes no parameters, so the window's
    * bounds are written into the statement as timestamp literals made from their microseconds.
    */
-  private long[] matchKeys(ReindexWindow window, String keysSql, ClickHouseTable table, String idColumn, String secondColumn)
-      throws SQLException {
-    // The keys arrive as columns id[, c], t; ClickHouse first narrows the table to the keys' ids
-    // (PREWHERE: 0.40-0.45 -> 0.32-0.36 s for 437,661 score keys against 2 million rows), then
-    // counts the distinct keys it holds at exactly their version.
+  private long[] matchKeys(ReindexWindow window, String keysSql, ClickHouseTable table, String idColumn, String secondColumn,
+      ReindexWindow versionsWithin) throws SQLException {
+    // The keys arrive as columns id[, c], t; ClickHouse first narrows the table (matchSql: for
+    // scores to the keys' ids, 0.40-0.45 -> 0.32-0.36 s for 437,661 score keys against 2 million
+    // rows), then counts the distinct keys it holds at exactly their version.
     String structure = secondColumn == null ? KEY_STRUCTURE : "id String, c String, t UInt32";
-    String countSql = matchSql(table, idColumn, secondColumn);
+    String countSql = matchSql(table, idColumn, secondColumn, versionsWithin);
     String copy = "COPY (" + PostgresQueries.withWindowLiterals(keysSql, window) + ") TO STDOUT";
     long[] inPostgres = {0};
     long inClickHouse;

@@ -21,6 +21,14 @@ class WriteAccountingTest {
   }
 
   @Test
+  void aWindowsSecondsRunFromItsStartsSecondToItsEndsIncluded() {
+    ReindexWindow cutInsideSeconds = ReindexWindow.of(java.time.Instant.ofEpochSecond(100, 500_000_000), java.time.Instant.ofEpochSecond(200, 1_000));
+    assertThat(WriteAccounting.secondsOf(cutInsideSeconds)).isEqualTo("toUInt32(update_time) >= 100 AND toUInt32(update_time) <= 200");
+    ReindexWindow before1970 = ReindexWindow.of(java.time.Instant.ofEpochSecond(-300, 1), java.time.Instant.ofEpochSecond(-100));
+    assertThat(WriteAccounting.secondsOf(before1970)).isEqualTo("toUInt32(update_time) >= 0 AND toUInt32(update_time) <= 0");
+  }
+
+  @Test
   void aRowsDigestUsesItsUpdateTimeInWholeSeconds() {
     java.time.Instant updated = java.time.Instant.parse("2026-02-03T09:30:15.999999Z");
     Row scorecard = ClickHouseMapping.scorecard(new SourceScorecard("sc-1", "cust", "prof", "tpl", 3, 2, null, null, "creator", null,

@@ -111,6 +111,37 @@ class WriteAccountingEndToEndTest {
   }
 
   @Test
+  void scorecardsAtTheEdgesOfAWindowCutInsideSecondsAreFound() throws Exception {
+    // ClickHouse narrows the scorecards to the window's seconds before matching their keys; the
+    // versions are whole seconds, so the rows in [00:00:00.5, 12:00:00.3) have versions from
+    // 00:00:00 to 12:00:00, both included.
+    Instant start = Instant.parse("2026-04-01T00:00:00.500Z");
+    Instant end = Instant.parse("2026-04-01T12:00:00.300Z");
+    dev.scorecards.reindex.pipeline.ReindexWindow window = dev.scorecards.reindex.pipeline.ReindexWindow.of(start, end);
+    scorecard("at-start", "tpl-process", 1, null, start);
+    scorecard("same-second-as-start", "tpl-process", 1, null, start.plusMillis(200));
+    scorecard("last-microsecond", "tpl-process", 1, null, end.minusNanos(1_000));
+    scorecard("at-end", "tpl-process", 1, null, end);
+    score("at-start", "crit-1", 1.0, null, start);
+    score("last-microsecond", "crit-1", 1.0, null, end.minusNanos(1_000));
+    ProcessReindexEndToEndTest.run(dev.scorecards.reindex.pipeline.ReindexConfig.of(
+        dev.scorecards.reindex.pipeline.Mode.process, window, TestDatabases.postgres(), TestDatabases.clickHouse()));
+
+    WriteAccounting accounting = new WriteAccounting(TestDatabases.postgres(), ch());
+    WriteAccounting.Received exact = accounting.check(window, Set.of(Flow.PROCESS));
+    assertThat(exact.scorecardsInPostgres()).isEqualTo(3);
+    assertThat(exact.scorecardsInClickHouse()).isEqualTo(3);
+    assertThat(exact.scoresInClickHouse()).isEqualTo(2);
+    WriteAccounting.Written written = new WriteAccounting.Written(2,
+        WriteAccounting.scoreDigest("at-start", "crit-1", start.getEpochSecond())
+            + WriteAccounting.scoreDigest("last-microsecond", "crit-1", end.minusNanos(1_000).getEpochSecond()));
+    WriteAccounting.Received byDigest = accounting.check(window, Set.of(Flow.PROCESS), written);
+    assertThat(byDigest.scoresInPostgres()).isEqualTo(WriteAccounting.NOT_COUNTED);
+    assertThat(byDigest.scorecardsInPostgres()).isEqualTo(3);
+    assertThat(byDigest.scorecardsInClickHouse()).isEqualTo(3);
+  }
+
+  @Test
   void aRowAtAnotherVersionIsNotCounted() throws Exception {
     scorecard("sc-v", "tpl-process", 1, null, INSIDE);
     score("sc-v", "crit-1", 1.0, null, INSIDE);
