@@ -119,8 +119,7 @@ public final class PostgresQueries {
 
   /** The scores of one batch of scorecards, the ids bound as one {@code text[]}. */
   public static final String SCORES_OF_SCORECARDS =
-      "SELECT scorecard_id, criterion_id, numeric_value, not_applicable, ai_scored, comment,"
-          + " created_at, updated_at"
+      "SELECT scorecard_id, criterion_id, numeric_value, not_applicable, ai_scored, comment, updated_at"
           + " FROM director.historic_scorecard_scores WHERE scorecard_id = ANY(?)";
 
   /** Which of the given conversation ids ({@code text[]}) still exist. */
@@ -171,8 +170,7 @@ public final class PostgresQueries {
         rs.getBoolean(4),
         rs.getBoolean(5),
         rs.getString(6),
-        instant(rs, 7),
-        instant(rs, 8));
+        instant(rs, 7));
   }
 
   private static Double nullableDouble(ResultSet rs, int column) throws SQLException {

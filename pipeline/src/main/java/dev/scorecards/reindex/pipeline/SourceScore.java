@@ -2,7 +2,11 @@ package dev.scorecards.reindex.pipeline;
 
 import java.time.Instant;
 
-/** A row of {@code director.historic_scorecard_scores} as PostgreSQL holds it. */
+/**
+ * A row of {@code director.historic_scorecard_scores} as PostgreSQL holds it, in the columns the
+ * mapping uses: the score's {@code created_at} has no ClickHouse column (a score row carries its
+ * scorecard's creation time), so it is not read.
+ */
 public record SourceScore(
     String scorecardId,
     String criterionId,
@@ -10,5 +14,4 @@ public record SourceScore(
     boolean notApplicable,
     boolean aiScored,
     String comment,
-    Instant createdAt,
     Instant updatedAt) {}

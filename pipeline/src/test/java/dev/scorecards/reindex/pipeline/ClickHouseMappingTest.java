@@ -51,7 +51,7 @@ class ClickHouseMappingTest {
   @Test
   void mapsAScoreWithItsScorecardColumns() {
     Row sc = ClickHouseMapping.scorecard(scorecard(2, null, 1.0, null));
-    Row row = ClickHouseMapping.score(sc, new SourceScore("sc-1", "crit\t1", null, true, false, null, CREATED, UPDATED));
+    Row row = ClickHouseMapping.score(sc, new SourceScore("sc-1", "crit\t1", null, true, false, null, UPDATED));
     assertThat(row.getSchema()).isEqualTo(ClickHouseTable.SCORES.beamSchema());
     assertThat(row.getString("criterion_id")).isEqualTo("crit\t1");
     assertThat(row.getDouble("numeric_value")).isNull();
@@ -81,8 +81,8 @@ class ClickHouseMappingTest {
     for (Row sc : new Row[] {ClickHouseMapping.scorecard(scorecard(2, null, 87.5, Instant.parse("2026-02-02T00:00:01.5Z"))),
         ClickHouseMapping.scorecard(scorecard(1, "conv-1", null, null))}) {
       assertTyped(sc);
-      for (Row score : new Row[] {ClickHouseMapping.score(sc, new SourceScore("sc-1", "c", null, true, false, null, CREATED, UPDATED)),
-          ClickHouseMapping.score(sc, new SourceScore("sc-1", "c", 2.5, false, true, "x", CREATED, UPDATED))}) {
+      for (Row score : new Row[] {ClickHouseMapping.score(sc, new SourceScore("sc-1", "c", null, true, false, null, UPDATED)),
+          ClickHouseMapping.score(sc, new SourceScore("sc-1", "c", 2.5, false, true, "x", UPDATED))}) {
         assertTyped(score);
       }
     }
@@ -95,7 +95,7 @@ class ClickHouseMappingTest {
   @Test
   void refusesToJoinAScoreToAnotherScorecard() {
     Row sc = ClickHouseMapping.scorecard(scorecard(2, null, 1.0, null));
-    assertThatThrownBy(() -> ClickHouseMapping.score(sc, new SourceScore("sc-2", "c", 1.0, false, false, "x", CREATED, UPDATED)))
+    assertThatThrownBy(() -> ClickHouseMapping.score(sc, new SourceScore("sc-2", "c", 1.0, false, false, "x", UPDATED)))
         .isInstanceOf(IllegalArgumentException.class);
   }
 

@@ -33,7 +33,7 @@ class WriteAccountingTest {
     java.time.Instant updated = java.time.Instant.parse("2026-02-03T09:30:15.999999Z");
     Row scorecard = ClickHouseMapping.scorecard(new SourceScorecard("sc-1", "cust", "prof", "tpl", 3, 2, null, null, "creator", null,
         1.0, null, updated, updated));
-    Row score = ClickHouseMapping.score(scorecard, new SourceScore("sc-1", "crit-1", 2.0, false, false, null, updated, updated));
+    Row score = ClickHouseMapping.score(scorecard, new SourceScore("sc-1", "crit-1", 2.0, false, false, null, updated));
     assertThat(WriteAccounting.scoreDigest(score))
         .isEqualTo(WriteAccounting.scoreDigest("sc-1", "crit-1", java.time.Instant.parse("2026-02-03T09:30:15Z").getEpochSecond()));
   }

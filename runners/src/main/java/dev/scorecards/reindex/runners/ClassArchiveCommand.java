@@ -70,7 +70,7 @@ public class ClassArchiveCommand implements Callable<Integer> {
     public void process(@Element Iterable<Row> batch, OutputReceiver<Row> out) {
       for (Row scorecard : batch) {
         Instant t = Instant.parse("2026-01-01T00:00:00Z");
-        out.output(ClickHouseMapping.score(scorecard, new SourceScore(scorecard.getString("scorecard_id"), "crit", 1.0, false, false, null, t, t)));
+        out.output(ClickHouseMapping.score(scorecard, new SourceScore(scorecard.getString("scorecard_id"), "crit", 1.0, false, false, null, t)));
       }
     }
   }
