@@ -53,26 +53,40 @@ public final class ClickHouseMapping {
             seconds(c.updatedAt()));
   }
 
-  /** A score row; the scorecard columns it repeats come from its (already mapped) scorecard. */
+  /**
+   * A score row; the scorecard columns it repeats come from its (already mapped) scorecard,
+   * read by position (by name, each is a lookup in the schema's map: 2 million scores, 7 each).
+   */
   public static Row score(Row scorecard, SourceScore s) {
-    if (!scorecard.getString("scorecard_id").equals(text(s.scorecardId()))) {
-      throw new IllegalArgumentException(
-          "score of scorecard " + s.scorecardId() + " joined to scorecard " + scorecard.getString("scorecard_id"));
+    String scorecardId = scorecard.getString(SCORECARD_ID);
+    if (!scorecardId.equals(text(s.scorecardId()))) {
+      throw new IllegalArgumentException("score of scorecard " + s.scorecardId() + " joined to scorecard " + scorecardId);
     }
     return Row.withSchema(ClickHouseTable.SCORES.beamSchema())
         .attachValues(
-            scorecard.getString("customer_id"),
-            scorecard.getString("profile_id"),
-            scorecard.getString("scorecard_id"),
+            scorecard.getString(CUSTOMER_ID),
+            scorecard.getString(PROFILE_ID),
+            scorecardId,
             text(s.criterionId()),
-            scorecard.getInt16("is_process_scorecard"),
-            scorecard.getString("conversation_id"),
+            scorecard.getInt16(IS_PROCESS_SCORECARD),
+            scorecard.getString(CONVERSATION_ID),
             s.numericValue(),
             flag(s.notApplicable()),
             flag(s.aiScored()),
             text(s.comment()),
-            instant(scorecard.getValue("create_time")),
+            instant(scorecard.getValue(CREATE_TIME)),
             seconds(s.updatedAt()));
+  }
+
+  private static final int SCORECARD_ID = scorecardColumn("scorecard_id");
+  private static final int CUSTOMER_ID = scorecardColumn("customer_id");
+  private static final int PROFILE_ID = scorecardColumn("profile_id");
+  private static final int IS_PROCESS_SCORECARD = scorecardColumn("is_process_scorecard");
+  private static final int CONVERSATION_ID = scorecardColumn("conversation_id");
+  private static final int CREATE_TIME = scorecardColumn("create_time");
+
+  private static int scorecardColumn(String name) {
+    return ClickHouseTable.SCORECARDS.beamSchema().indexOf(name);
   }
 
   /** A joda Instant, the type Beam's coders expect for DATETIME ({@code Row.getDateTime} hands out a DateTime). */

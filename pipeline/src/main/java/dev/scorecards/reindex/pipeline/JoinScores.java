@@ -169,8 +169,16 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
       batchesJoined.inc();
       scoresRead.inc(scores.size());
       long digest = 0;
+      // PostgreSQL returns a scorecard's scores together (its index's order): look the
+      // scorecard up once per run of its scores, not once per score.
+      String scorecardId = null;
+      Row ofScorecard = null;
       for (SourceScore score : scores) {
-        Row row = ClickHouseMapping.score(batch.byId().get(score.scorecardId()), score);
+        if (!score.scorecardId().equals(scorecardId)) {
+          scorecardId = score.scorecardId();
+          ofScorecard = batch.byId().get(scorecardId);
+        }
+        Row row = ClickHouseMapping.score(ofScorecard, score);
         digest += WriteAccounting.scoreDigest(row);
         scoresOut.accept(row);
       }
