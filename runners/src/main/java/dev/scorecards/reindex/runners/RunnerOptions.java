@@ -43,8 +43,8 @@ public class RunnerOptions {
    * and the JIT's recompilations when the new job changes type profiles. Measured on 2 cores,
    * 200,000 scorecards on the kept embedded cluster: 1.5-1.8 s faster than chunks of 100,000
    * (3 interleaved pairs, session 7; session 5 had measured 0.2-1.2 s while each chunk's
-   * accounting still cost 2 s). Peak RSS from 100,000 to 1,000,000 scorecards: +16-18% with the
-   * launcher's Flink heap (README, issue 7).
+   * accounting still cost 2 s). Peak RSS from 100,000 to 1,000,000 scorecards: +15% with the
+   * launcher's Flink heap (survivor spaces of a quarter of the young generation; README, issue 7).
    */
   long defaultScorecardsPerChunk() {
     return runner.equals("FlinkRunner") ? 2 * ResumableReindex.Policy.DEFAULT_SCORECARDS_PER_CHUNK
