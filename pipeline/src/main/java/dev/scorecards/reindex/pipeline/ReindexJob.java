@@ -91,15 +91,20 @@ public final class ReindexJob {
       long began, long pipelineBegan, long pipelineEnded) {}
 
   public static Summary run(ReindexConfig config, PipelineOptions options, Progress progress) throws SQLException, InterruptedException {
-    return account(runPipeline(config, options, progress));
+    return account(runPipeline(config, options, progress, java.util.OptionalLong.empty()));
   }
 
-  /** Prepare and run the pipeline; {@link #account} checks what ClickHouse received. */
-  public static Ran runPipeline(ReindexConfig config, PipelineOptions options, Progress progress) throws SQLException, InterruptedException {
+  /**
+   * Prepare and run the pipeline; {@link #account} checks what ClickHouse received. {@code
+   * knownCount}, when present, is the window's scorecards as the caller has just counted them
+   * (a run of one chunk): not counted again.
+   */
+  public static Ran runPipeline(ReindexConfig config, PipelineOptions options, Progress progress, java.util.OptionalLong knownCount)
+      throws SQLException, InterruptedException {
     long began = System.nanoTime();
     ClickHouseClient clickHouse = new ClickHouseClient(config.clickHouse());
     String version = clickHouse.execute("SELECT version()").trim();
-    long counted = countInPostgres(config);
+    long counted = knownCount.isPresent() ? knownCount.getAsLong() : countInPostgres(config);
     PartitionPlan plan = partitionPlan(config, counted);
 
     long pipelineBegan = System.nanoTime();

@@ -337,6 +337,8 @@ public final class ResumableReindex {
           ReindexWindow.TimeRange range = run.chunks().get(i);
           ReindexConfig chunkConfig = config.withWindow(ReindexWindow.of(ReindexWindow.fromMicros(range.startMicros()), ReindexWindow.fromMicros(range.endMicros())));
           final long before = doneScorecards[0];
+          // The first attempt at a run of one chunk: its window's count is the one the run has just taken.
+          java.util.OptionalLong counted = attempt == 1 && run.chunks().size() == 1 ? java.util.OptionalLong.of(total) : java.util.OptionalLong.empty();
           ReindexJob.Ran ran = ReindexJob.runPipeline(chunkConfig, options.get(), new ReindexJob.Progress() {
             @Override
             public void running(PipelineResult result) {
@@ -352,7 +354,7 @@ public final class ResumableReindex {
             public void advanced(long scorecardsDone) {
               listener.progress(before + scorecardsDone, total);
             }
-          });
+          }, counted);
           pipeline.set(null);
           requireCurrent(attempt);
           beat();

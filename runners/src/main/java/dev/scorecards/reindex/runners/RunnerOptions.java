@@ -77,7 +77,7 @@ public class RunnerOptions {
    * 14.16-15.03 s against 15.60-17.00 s at 1 thread (4 interleaved pairs, ~2 CPU s more).
    */
   static int defaultDirectParallelism() {
-    return Math.max(1, Runtime.getRuntime().availableProcessors());
+    return Runtime.getRuntime().availableProcessors();
   }
 
   static DirectOptions direct(int parallelism) {
