@@ -76,6 +76,7 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
     private transient PreparedStatement statement;
     private transient ExecutorService fetcher;
     private transient ArrayDeque<Pending> pending;
+    private transient WriteAccounting.ScoreDigests digests;
 
     /** A batch whose scores are being fetched, with where its outputs belong. */
     private record Pending(Map<String, Row> byId, Future<List<SourceScore>> scores, Instant timestamp, BoundedWindow window) {}
@@ -98,6 +99,7 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
         return thread;
       });
       pending = new ArrayDeque<>();
+      digests = new WriteAccounting.ScoreDigests();
     }
 
     @Teardown
@@ -179,7 +181,7 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
           ofScorecard = batch.byId().get(scorecardId);
         }
         Row row = ClickHouseMapping.score(ofScorecard, score);
-        digest += WriteAccounting.scoreDigest(row);
+        digest += digests.of(row);
         scoresOut.accept(row);
       }
       for (Row scorecard : batch.byId().values()) {

@@ -178,11 +178,37 @@ public final class PostgresQueries {
     return rs.wasNull() ? null : v;
   }
 
-  /** A timestamptz as an Instant, exact to the microsecond whatever the JVM's time zone. */
-  static Instant instant(ResultSet rs, int column) throws SQLException {
+  /**
+   * A timestamptz as an Instant, exact to the microsecond whatever the JVM's time zone. A
+   * column that arrived in PostgreSQL's binary format (a server-prepared statement's: the
+   * scores' query from its fifth batch on) is its microseconds since 2000-01-01 UTC, read here
+   * directly: the driver's {@code OffsetDateTime} goes through six objects per value (2 million
+   * scores per 200,000 scorecards). Text, and the infinities, take the driver's way.
+   */
+  public static Instant instant(ResultSet rs, int column) throws SQLException {
+    if (rs.getMetaData() instanceof org.postgresql.PGResultSetMetaData meta && meta.getFormat(column) == BINARY) {
+      byte[] raw = rs.getBytes(column);
+      if (raw == null) {
+        return null;
+      }
+      long sincePostgresEpoch = raw.length == Long.BYTES ? (long) BIG_ENDIAN_LONG.get(raw, 0) : Long.MAX_VALUE;
+      if (sincePostgresEpoch != Long.MAX_VALUE && sincePostgresEpoch != Long.MIN_VALUE) {
+        long micros = Math.addExact(sincePostgresEpoch, POSTGRES_EPOCH_MICROS);
+        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+      }
+    }
     OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
     return t == null ? null : t.toInstant();
   }
+
+  /** The wire format code of a binary column. */
+  private static final int BINARY = 1;
+
+  /** 2000-01-01T00:00:00Z, PostgreSQL's epoch, in microseconds since 1970's. */
+  private static final long POSTGRES_EPOCH_MICROS = 946_684_800_000_000L;
+
+  private static final java.lang.invoke.VarHandle BIG_ENDIAN_LONG =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
 
   private static final java.time.format.DateTimeFormatter LITERAL =
       java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS", java.util.Locale.ROOT).withZone(java.time.ZoneOffset.UTC);

@@ -23,11 +23,15 @@ final class SipHash {
    * (2 million messages of 50-60 bytes: 105-118 ms against 83-84 ms).
    */
   static long hash24(byte[] message) {
+    return hash24(message, message.length);
+  }
+
+  /** The hash of the first {@code length} bytes of {@code message}. */
+  static long hash24(byte[] message, int length) {
     long v0 = 0x736f6d6570736575L;
     long v1 = 0x646f72616e646f6dL;
     long v2 = 0x6c7967656e657261L;
     long v3 = 0x7465646279746573L;
-    int length = message.length;
     int whole = length & ~7;
     for (int i = 0; i < whole; i += 8) {
       long m = (long) LITTLE_ENDIAN_LONG.get(message, i);

@@ -57,22 +57,90 @@ public final class WriteAccounting {
    * {@link #digestOfAllScores} and {@link #digestOfNewestScores} compute the same in ClickHouse.
    */
   public static long scoreDigest(String scorecardId, String criterionId, long updateTimeSeconds) {
-    byte[] id = scorecardId.getBytes(StandardCharsets.UTF_8);
-    byte[] criterion = criterionId.getBytes(StandardCharsets.UTF_8);
-    byte[] seconds = Long.toString(updateTimeSeconds).getBytes(StandardCharsets.US_ASCII);
-    // The array is zeroed: the two separators are already there.
-    byte[] message = new byte[id.length + 1 + criterion.length + 1 + seconds.length];
-    System.arraycopy(id, 0, message, 0, id.length);
-    System.arraycopy(criterion, 0, message, id.length + 1, criterion.length);
-    System.arraycopy(seconds, 0, message, id.length + 1 + criterion.length + 1, seconds.length);
-    return SipHash.hash24(message);
+    return new ScoreDigests().of(scorecardId, criterionId, updateTimeSeconds);
   }
 
   /** {@link #scoreDigest} of a {@code scores} row. */
   public static long scoreDigest(Row score) {
-    // By position, and the stored instant itself (getDateTime would build a DateTime per row).
-    return scoreDigest(score.getString(SCORECARD_ID), score.getString(CRITERION_ID),
-        Math.floorDiv(((org.joda.time.ReadableInstant) score.getValue(UPDATE_TIME)).getMillis(), 1000L));
+    return new ScoreDigests().of(score);
+  }
+
+  /**
+   * {@link #scoreDigest}s computed in one buffer kept for the next: the message is written
+   * straight into it (ASCII as is, other text as UTF-8, the seconds as decimal digits) instead
+   * of as three byte arrays and a fourth joining them, per score row (a twelfth of the bytes a
+   * Flink run allocated). One per thread.
+   */
+  public static final class ScoreDigests {
+    private byte[] message = new byte[128];
+    private int length;
+
+    /** {@link #scoreDigest} of a {@code scores} row, its fields read by position. */
+    public long of(Row score) {
+      // The stored instant itself (getDateTime would build a DateTime per row).
+      return of(score.getString(SCORECARD_ID), score.getString(CRITERION_ID),
+          Math.floorDiv(((org.joda.time.ReadableInstant) score.getValue(UPDATE_TIME)).getMillis(), 1000L));
+    }
+
+    public long of(String scorecardId, String criterionId, long updateTimeSeconds) {
+      length = 0;
+      text(scorecardId);
+      room(1);
+      message[length++] = 0;
+      text(criterionId);
+      room(1);
+      message[length++] = 0;
+      decimal(updateTimeSeconds);
+      return SipHash.hash24(message, length);
+    }
+
+    /** The text's UTF-8 bytes (as {@code String.getBytes}). */
+    private void text(String text) {
+      int n = text.length();
+      room(n);
+      for (int i = 0; i < n; i++) {
+        char c = text.charAt(i);
+        if (c >= 0x80) {
+          // The rest from the first character that is not ASCII (never inside a surrogate pair).
+          byte[] rest = text.substring(i).getBytes(StandardCharsets.UTF_8);
+          room(rest.length);
+          System.arraycopy(rest, 0, message, length, rest.length);
+          length += rest.length;
+          return;
+        }
+        message[length++] = (byte) c;
+      }
+    }
+
+    /** The number's decimal digits (as {@code Long.toString}). */
+    private void decimal(long value) {
+      room(20);
+      if (value == Long.MIN_VALUE) {
+        for (char c : Long.toString(value).toCharArray()) {
+          message[length++] = (byte) c;
+        }
+        return;
+      }
+      if (value < 0) {
+        message[length++] = '-';
+        value = -value;
+      }
+      int digits = 1;
+      for (long rest = value / 10; rest > 0; rest /= 10) {
+        digits++;
+      }
+      for (int i = length + digits - 1; i >= length; i--) {
+        message[i] = (byte) ('0' + value % 10);
+        value /= 10;
+      }
+      length += digits;
+    }
+
+    private void room(int more) {
+      if (length + more > message.length) {
+        message = java.util.Arrays.copyOf(message, Math.max(2 * message.length, length + more));
+      }
+    }
   }
 
   private static final int SCORECARD_ID = ClickHouseTable.SCORES.beamSchema().indexOf("scorecard_id");

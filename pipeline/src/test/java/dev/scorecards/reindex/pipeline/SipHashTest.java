@@ -15,7 +15,12 @@ class SipHashTest {
       for (int sample = 0; sample < 20; sample++) {
         byte[] message = new byte[length];
         random.nextBytes(message);
-        assertThat(SipHash.hash24(message)).as("length %d", length).isEqualTo(Hashing.sipHash24(0, 0).hashBytes(message).asLong());
+        long guava = Hashing.sipHash24(0, 0).hashBytes(message).asLong();
+        assertThat(SipHash.hash24(message)).as("length %d", length).isEqualTo(guava);
+        // The same bytes at the start of a longer buffer, the rest of it not hashed.
+        byte[] longer = java.util.Arrays.copyOf(message, length + 1 + random.nextInt(16));
+        longer[length] = (byte) (1 + random.nextInt(255));
+        assertThat(SipHash.hash24(longer, length)).as("length %d of %d", length, longer.length).isEqualTo(guava);
       }
     }
   }

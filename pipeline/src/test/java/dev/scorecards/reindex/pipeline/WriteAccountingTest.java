@@ -15,6 +15,32 @@ class WriteAccountingTest {
   }
 
   @Test
+  void oneReusedBufferDigestsEveryRowAsItsOwnBytesWould() {
+    java.util.Random random = new java.util.Random(11);
+    String[] alphabet = {"a", "Z", "7", "-", "\t", "\\", "é", "ß", "€", "😀", "\u0000"};
+    long[] seconds = {0, 9, 10, 1_700_000_000L, -1, -86_400, Long.MAX_VALUE, Long.MIN_VALUE};
+    WriteAccounting.ScoreDigests digests = new WriteAccounting.ScoreDigests();
+    for (int i = 0; i < 2_000; i++) {
+      // Short and long (past the buffer's first 128 bytes), in random order, so that a longer
+      // message's bytes are left in the buffer when a shorter one follows.
+      String id = randomText(random, alphabet, random.nextInt(i % 3 == 0 ? 200 : 40));
+      String criterion = randomText(random, alphabet, random.nextInt(40));
+      long second = random.nextBoolean() ? seconds[random.nextInt(seconds.length)] : random.nextLong();
+      byte[] plain = (id + '\0' + criterion + '\0' + second).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(digests.of(id, criterion, second)).as("%s / %s / %d", id, criterion, second).isEqualTo(SipHash.hash24(plain));
+    }
+  }
+
+  private static String randomText(java.util.Random random, String[] alphabet, int length) {
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < length; i++) {
+      // Mostly ASCII, as ids are, with the other characters anywhere in the text.
+      text.append(random.nextInt(8) == 0 ? alphabet[6 + random.nextInt(alphabet.length - 6)] : alphabet[random.nextInt(6)]);
+    }
+    return text.toString();
+  }
+
+  @Test
   void theSeparatorKeepsKeysThatGlueAlikeApart() {
     assertThat(WriteAccounting.scoreDigest("ab", "c", 1L)).isNotEqualTo(WriteAccounting.scoreDigest("a", "bc", 1L));
     assertThat(WriteAccounting.scoreDigest("a", "b", 12L)).isNotEqualTo(WriteAccounting.scoreDigest("a", "b1", 2L));
