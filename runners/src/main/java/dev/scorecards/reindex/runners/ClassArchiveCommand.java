@@ -40,10 +40,9 @@ import picocli.CommandLine.Command;
  * its own ({@value #TRAINING_DATABASE}, dropped at the end) on both runners and verifies it,
  * through the real command line: what only a run that reaches the databases loads (the
  * drivers' protocols, TLS set-up of the HTTP clients, Flink's network stack, the lambdas the
- * JDK spins for all of these) is archived too. Against the archive of the first part alone,
- * 200,000 scorecards on Flink: 10.3-11.0 s and 12.1-13.1 CPU s against 11.3-11.9 s and
- * 14.0-14.7 CPU s (3 interleaved pairs); about 1,900 fewer classes loaded from the jar and the
- * JDK per run.
+ * JDK spins for all of these) is archived too: about 1,900 fewer classes loaded per run.
+ * Against the archive of the first part alone, 200,000 scorecards on Flink: 10.3/11.4/11.7 s
+ * and 12.3-14.3 CPU s against 11.5/12.2/13.7 s and 14.2-16.4 CPU s (3 interleaved pairs).
  */
 @Command(name = "class-archive-training", hidden = true, description = "Loads the classes a reindex needs (for the class-data archive).")
 public class ClassArchiveCommand implements Callable<Integer> {
@@ -74,9 +73,9 @@ public class ClassArchiveCommand implements Callable<Integer> {
 
   /**
    * Reindexes and verifies a seeded window on the local services ({@code ./reindex services
-   * start}), when they answer; false when they do not (the archive then holds the part above).
+   * start}), when they answer (else the archive holds what the part above loads).
    */
-  private static boolean withLocalServices() throws Exception {
+  private static void withLocalServices() throws Exception {
     String pgHost = "127.0.0.1:" + System.getenv().getOrDefault("REINDEX_LOCAL_PG_PORT", "55432");
     String chUrl = "http://127.0.0.1:" + System.getenv().getOrDefault("REINDEX_LOCAL_CH_HTTP_PORT", "18123");
     Path contract = Path.of(System.getProperty("reindex.home", "."), "contract");
@@ -88,7 +87,7 @@ public class ClassArchiveCommand implements Callable<Integer> {
       st.execute("CREATE DATABASE " + TRAINING_DATABASE + " OWNER reindex");
     } catch (Exception e) {
       System.err.println("class-archive-training: the local services do not answer (" + e.getMessage() + "); training without databases only");
-      return false;
+      return;
     }
     PostgresSettings postgres = new PostgresSettings("jdbc:postgresql://" + pgHost + "/" + TRAINING_DATABASE, "reindex", null);
     ClickHouseClient ch = new ClickHouseClient(new ClickHouseSettings(chUrl, TRAINING_DATABASE, "default", null));
@@ -123,7 +122,6 @@ public class ClassArchiveCommand implements Callable<Integer> {
         st.execute("DROP DATABASE IF EXISTS " + TRAINING_DATABASE + " WITH (FORCE)");
       }
     }
-    return true;
   }
 
   private static List<Row> scorecards() {
