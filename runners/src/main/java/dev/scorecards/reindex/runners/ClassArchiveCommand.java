@@ -40,9 +40,9 @@ import picocli.CommandLine.Command;
  * its own ({@value #TRAINING_DATABASE}, dropped at the end) on both runners and verifies it,
  * through the real command line: what only a run that reaches the databases loads (the
  * drivers' protocols, TLS set-up of the HTTP clients, Flink's network stack, the lambdas the
- * JDK spins for all of these) is archived too: about 1,900 fewer classes loaded per run.
- * Against the archive of the first part alone, 200,000 scorecards on Flink: 10.3/11.4/11.7 s
- * and 12.3-14.3 CPU s against 11.5/12.2/13.7 s and 14.2-16.4 CPU s (3 interleaved pairs).
+ * JDK spins for all of these) is archived too: a Flink run loads ~1,560 classes outside the
+ * archive instead of ~2,740. Against the archive of the first part alone, 200,000 scorecards on
+ * Flink: 11.8 s and 11.5 user CPU s against 12.1 s and 12.0 on average over 6 interleaved pairs.
  */
 @Command(name = "class-archive-training", hidden = true, description = "Loads the classes a reindex needs (for the class-data archive).")
 public class ClassArchiveCommand implements Callable<Integer> {
