@@ -180,8 +180,8 @@ public final class PostgresQueries {
 
   /**
    * A timestamptz as an Instant, exact to the microsecond whatever the JVM's time zone. A
-   * column that arrived in PostgreSQL's binary format (a server-prepared statement's: the
-   * scores' query from its fifth batch on) is its microseconds since 2000-01-01 UTC, read here
+   * column that arrived in PostgreSQL's binary format (a server-prepared statement's: every
+   * statement, {@link PostgresSettings#CONNECTION_PROPERTIES}) is its microseconds since 2000-01-01 UTC, read here
    * directly: the driver's {@code OffsetDateTime} goes through six objects per value (2 million
    * scores per 200,000 scorecards). Text, and the infinities, take the driver's way.
    */

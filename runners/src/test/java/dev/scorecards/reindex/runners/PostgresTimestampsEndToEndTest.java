@@ -12,7 +12,6 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGResultSetMetaData;
-import org.postgresql.PGStatement;
 
 /**
  * {@link PostgresQueries#instant} reads a timestamptz the same whether PostgreSQL sent it as
@@ -41,7 +40,7 @@ class PostgresTimestampsEndToEndTest {
   void infinityAndNullTakeTheDriversWay() throws Exception {
     try (Connection c = TestDatabases.postgres().connect();
         PreparedStatement st = c.prepareStatement("SELECT 'infinity'::timestamptz, NULL::timestamptz")) {
-      st.unwrap(PGStatement.class).setPrepareThreshold(-1);
+      // Binary from the first execution: the connections' own setting.
       try (ResultSet rs = st.executeQuery()) {
         rs.next();
         assertThat(((PGResultSetMetaData) rs.getMetaData()).getFormat(1)).isEqualTo(1);
@@ -51,13 +50,32 @@ class PostgresTimestampsEndToEndTest {
     }
   }
 
+  @Test
+  void connectionsAskForBinaryRowsFromTheFirstQueryUnlessTheUrlSaysOtherwise() throws Exception {
+    assertThat(formatOfATimestamp(TestDatabases.postgres())).isEqualTo(1);
+    // Behind a transaction-pooling PgBouncer the URL says prepareThreshold=0: its word counts.
+    String url = TestDatabases.postgres().jdbcUrl();
+    assertThat(formatOfATimestamp(new dev.scorecards.reindex.pipeline.PostgresSettings(url + "?prepareThreshold=0", "reindex", null)))
+        .isEqualTo(0);
+  }
+
+  /** The wire format of a timestamptz column in the answer to a connection's first query. */
+  private static int formatOfATimestamp(dev.scorecards.reindex.pipeline.PostgresSettings postgres) throws Exception {
+    try (Connection c = postgres.connect();
+        PreparedStatement st = c.prepareStatement("SELECT now()");
+        ResultSet rs = st.executeQuery()) {
+      return ((PGResultSetMetaData) rs.getMetaData()).getFormat(1);
+    }
+  }
+
   /** The times as PostgreSQL returns them, in its binary format (a statement prepared from the first run) or as text. */
   private static List<Instant> read(boolean binary) throws Exception {
     List<Instant> read = new ArrayList<>();
-    try (Connection c = TestDatabases.postgres().connect();
+    // Binary: the connections' own setting (server-prepared from the first execution); text: a
+    // connection whose URL says never to prepare.
+    String url = TestDatabases.postgres().jdbcUrl() + (binary ? "" : "?prepareThreshold=0");
+    try (Connection c = new dev.scorecards.reindex.pipeline.PostgresSettings(url, "reindex", null).connect();
         PreparedStatement st = c.prepareStatement("SELECT t::timestamptz FROM unnest(?::text[]) WITH ORDINALITY AS x(t, i) ORDER BY i")) {
-      // -1: server-prepared with binary results from the first execution; 0: never prepared, text.
-      st.unwrap(PGStatement.class).setPrepareThreshold(binary ? -1 : 0);
       st.setArray(1, c.createArrayOf("text", TIMES.toArray()));
       try (ResultSet rs = st.executeQuery()) {
         assertThat(((PGResultSetMetaData) rs.getMetaData()).getFormat(1)).isEqualTo(binary ? 1 : 0);
