@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.scorecards.reindex.pipeline.ClickHouseClient;
 import dev.scorecards.reindex.pipeline.RunLedger;
-import dev.scorecards.reindex.pipeline.ClickHouseSettings;
-import dev.scorecards.reindex.pipeline.ClickHouseTable;
 import dev.scorecards.reindex.pipeline.PostgresSettings;
 import dev.scorecards.reindex.pipeline.ReindexWindow;
 import dev.scorecards.reindex.runners.bench.BaselineLoop;
@@ -57,16 +55,20 @@ public class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--ch-native-port", defaultValue = "19000") int chNativePort;
 
+  private ContractDatabases databases() {
+    return new ContractDatabases(pgHost, chUrl, DB);
+  }
+
   private PostgresSettings postgres() {
-    return new PostgresSettings("jdbc:postgresql://" + pgHost + "/" + DB, "reindex", null);
+    return databases().postgres();
   }
 
   private PostgresSettings admin() {
-    return new PostgresSettings("jdbc:postgresql://" + pgHost + "/" + DB, "postgres", null);
+    return databases().postgresAdmin();
   }
 
   private ClickHouseClient ch() {
-    return new ClickHouseClient(new ClickHouseSettings(chUrl, DB, "default", null));
+    return databases().clickHouse();
   }
 
   @Override
@@ -155,29 +157,9 @@ public class BenchCommand implements Callable<Integer> {
   }
 
   private void prepare() throws Exception {
-    try (Connection c = new PostgresSettings("jdbc:postgresql://" + pgHost + "/reindex", "postgres", null).connect();
-        Statement st = c.createStatement()) {
-      ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_database WHERE datname = '" + DB + "'");
-      rs.next();
-      if (rs.getLong(1) == 0) {
-        st.execute("CREATE DATABASE " + DB + " OWNER reindex");
-      }
-    }
-    try (Connection c = postgres().connect(); Statement st = c.createStatement()) {
-      st.execute("SET client_min_messages = warning");
-      st.execute(Files.readString(Path.of(System.getProperty("reindex.home", "."), "contract", "postgres.sql")));
-    }
+    databases().create();
     try (Connection c = admin().connect(); Statement st = c.createStatement()) {
       st.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-    }
-    new ClickHouseClient(new ClickHouseSettings(chUrl, "default", "default", null)).execute("CREATE DATABASE IF NOT EXISTS " + DB);
-    createDataTables();
-  }
-
-  private void createDataTables() throws Exception {
-    for (String statement : ClickHouseTable.ddlStatements(
-        Files.readString(Path.of(System.getProperty("reindex.home", "."), "contract", "clickhouse.sql")))) {
-      ch().execute(statement);
     }
   }
 
@@ -194,7 +176,7 @@ public class BenchCommand implements Callable<Integer> {
     for (String t : List.of("conversations", "scorecards", "scores")) {
       ch().execute("DROP TABLE IF EXISTS " + DB + "." + t);
     }
-    createDataTables();
+    databases().createClickHouseTables();
   }
 
   private List<String> command(String contender) {

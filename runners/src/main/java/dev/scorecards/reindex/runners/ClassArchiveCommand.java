@@ -12,11 +12,7 @@ import dev.scorecards.reindex.pipeline.ReindexPipeline;
 import dev.scorecards.reindex.pipeline.ReindexWindow;
 import dev.scorecards.reindex.pipeline.SourceScore;
 import dev.scorecards.reindex.pipeline.SourceScorecard;
-import dev.scorecards.reindex.pipeline.ClickHouseClient;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,34 +72,22 @@ public class ClassArchiveCommand implements Callable<Integer> {
    * start}), when they answer (else the archive holds what the part above loads).
    */
   private static void withLocalServices() throws Exception {
-    String pgHost = "127.0.0.1:" + System.getenv().getOrDefault("REINDEX_LOCAL_PG_PORT", "55432");
-    String chUrl = "http://127.0.0.1:" + System.getenv().getOrDefault("REINDEX_LOCAL_CH_HTTP_PORT", "18123");
-    Path contract = Path.of(System.getProperty("reindex.home", "."), "contract");
-    PostgresSettings admin = new PostgresSettings("jdbc:postgresql://" + pgHost + "/reindex", "postgres", null);
-    ClickHouseClient chAdmin = new ClickHouseClient(new ClickHouseSettings(chUrl, "default", "default", null));
-    try (Connection c = admin.connect(); Statement st = c.createStatement()) {
-      chAdmin.execute("SELECT 1");
-      st.execute("DROP DATABASE IF EXISTS " + TRAINING_DATABASE + " WITH (FORCE)");
-      st.execute("CREATE DATABASE " + TRAINING_DATABASE + " OWNER reindex");
+    ContractDatabases databases = new ContractDatabases("127.0.0.1:" + System.getenv().getOrDefault("REINDEX_LOCAL_PG_PORT", "55432"),
+        "http://127.0.0.1:" + System.getenv().getOrDefault("REINDEX_LOCAL_CH_HTTP_PORT", "18123"), TRAINING_DATABASE);
+    try {
+      databases.drop();
+      databases.create();
     } catch (Exception e) {
       System.err.println("class-archive-training: the local services do not answer (" + e.getMessage() + "); training without databases only");
       return;
     }
-    PostgresSettings postgres = new PostgresSettings("jdbc:postgresql://" + pgHost + "/" + TRAINING_DATABASE, "reindex", null);
-    ClickHouseClient ch = new ClickHouseClient(new ClickHouseSettings(chUrl, TRAINING_DATABASE, "default", null));
     ReindexWindow window = ReindexWindow.parse("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z");
     try {
-      try (Connection c = postgres.connect(); Statement st = c.createStatement()) {
-        st.execute("SET client_min_messages = warning");
-        st.execute(Files.readString(contract.resolve("postgres.sql")));
+      try (Connection c = databases.postgres().connect()) {
         Seeder.seed(c, new Seeder.Spec(2_000, 10, window, 3), true);
       }
-      chAdmin.execute("CREATE DATABASE IF NOT EXISTS " + TRAINING_DATABASE);
-      for (String statement : ClickHouseTable.ddlStatements(Files.readString(contract.resolve("clickhouse.sql")))) {
-        ch.execute(statement);
-      }
       List<String> where = List.of("--start", window.start().toString(), "--end", window.end().toString(),
-          "--pg-url", postgres.jdbcUrl(), "--pg-user", "reindex", "--ch-url", chUrl, "--ch-user", "default",
+          "--pg-url", databases.postgres().jdbcUrl(), "--pg-user", "reindex", "--ch-url", databases.chUrl(), "--ch-user", "default",
           "--ch-database", TRAINING_DATABASE);
       for (List<String> command : List.of(
           List.of("run", "--mode", "all", "--clean-up-before-write"),
@@ -117,10 +101,7 @@ public class ClassArchiveCommand implements Callable<Integer> {
         }
       }
     } finally {
-      chAdmin.execute("DROP DATABASE IF EXISTS " + TRAINING_DATABASE);
-      try (Connection c = admin.connect(); Statement st = c.createStatement()) {
-        st.execute("DROP DATABASE IF EXISTS " + TRAINING_DATABASE + " WITH (FORCE)");
-      }
+      databases.drop();
     }
   }
 
