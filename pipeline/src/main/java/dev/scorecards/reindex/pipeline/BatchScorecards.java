@@ -1,5 +1,7 @@
 package dev.scorecards.reindex.pipeline;
 
+import dev.scorecards.reindex.model.ClickHouseTable;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

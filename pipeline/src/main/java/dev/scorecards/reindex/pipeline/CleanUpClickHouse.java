@@ -1,5 +1,14 @@
 package dev.scorecards.reindex.pipeline;
 
+import dev.scorecards.reindex.clickhouse.ClickHouseClient;
+import dev.scorecards.reindex.clickhouse.ClickHouseDeletes;
+import dev.scorecards.reindex.clickhouse.ClickHouseSettings;
+import dev.scorecards.reindex.model.ClickHouseTable;
+import dev.scorecards.reindex.model.Flow;
+import dev.scorecards.reindex.model.ReindexWindow;
+import dev.scorecards.reindex.postgres.PostgresQueries;
+import dev.scorecards.reindex.postgres.PostgresSettings;
+
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,5 +1,10 @@
 package dev.scorecards.reindex.pipeline;
 
+import dev.scorecards.reindex.model.ClickHouseMapping;
+import dev.scorecards.reindex.model.ClickHouseTable;
+import dev.scorecards.reindex.postgres.PostgresQueries;
+import dev.scorecards.reindex.postgres.PostgresSettings;
+
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

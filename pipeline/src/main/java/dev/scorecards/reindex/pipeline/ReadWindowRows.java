@@ -1,5 +1,12 @@
 package dev.scorecards.reindex.pipeline;
 
+import dev.scorecards.reindex.model.ClickHouseMapping;
+import dev.scorecards.reindex.model.ClickHouseTable;
+import dev.scorecards.reindex.model.Flow;
+import dev.scorecards.reindex.model.ReindexWindow;
+import dev.scorecards.reindex.postgres.PostgresQueries;
+import dev.scorecards.reindex.postgres.PostgresSettings;
+
 import java.util.List;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;

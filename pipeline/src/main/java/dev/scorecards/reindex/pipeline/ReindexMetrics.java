@@ -1,5 +1,8 @@
 package dev.scorecards.reindex.pipeline;
 
+import dev.scorecards.reindex.accounting.WriteAccounting;
+import dev.scorecards.reindex.model.ClickHouseTable;
+
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 

@@ -1,5 +1,11 @@
 package dev.scorecards.reindex.pipeline;
 
+import dev.scorecards.reindex.clickhouse.ClickHouseDeletes;
+import dev.scorecards.reindex.model.ClickHouseTable;
+import dev.scorecards.reindex.model.Flow;
+import dev.scorecards.reindex.model.PartitionPlan;
+import dev.scorecards.reindex.run.ReindexConfig;
+
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.StringUtf8Coder;

@@ -1,5 +1,9 @@
 package dev.scorecards.reindex.pipeline;
 
+import dev.scorecards.reindex.accounting.WriteAccounting;
+import dev.scorecards.reindex.clickhouse.ClickHouseSettings;
+import dev.scorecards.reindex.model.ClickHouseTable;
+
 import org.apache.beam.sdk.io.clickhouse.ClickHouseIO;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;

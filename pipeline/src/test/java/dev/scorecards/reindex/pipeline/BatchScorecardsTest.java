@@ -1,5 +1,9 @@
 package dev.scorecards.reindex.pipeline;
 
+import dev.scorecards.reindex.model.ClickHouseMapping;
+import dev.scorecards.reindex.model.ClickHouseTable;
+import dev.scorecards.reindex.model.SourceScorecard;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;

@@ -1,7 +1,7 @@
 package dev.scorecards.reindex.runners;
 
-import dev.scorecards.reindex.pipeline.ClickHouseSettings;
-import dev.scorecards.reindex.pipeline.PostgresSettings;
+import dev.scorecards.reindex.clickhouse.ClickHouseSettings;
+import dev.scorecards.reindex.postgres.PostgresSettings;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,11 +30,11 @@ public class ConnectionOptions {
       description = "ClickHouse user (env REINDEX_CH_USER; default: ${DEFAULT-VALUE}); password from env REINDEX_CH_PASSWORD")
   String chUser;
 
-  PostgresSettings postgres() {
+  public PostgresSettings postgres() {
     return new PostgresSettings(pgUrl, pgUser, System.getenv("REINDEX_PG_PASSWORD"));
   }
 
-  ClickHouseSettings clickHouse() {
+  public ClickHouseSettings clickHouse() {
     return new ClickHouseSettings(chUrl, chDatabase, chUser, System.getenv("REINDEX_CH_PASSWORD"));
   }
 }

@@ -1,9 +1,9 @@
 package dev.scorecards.reindex.runners;
 
-import dev.scorecards.reindex.pipeline.ClickHouseClient;
-import dev.scorecards.reindex.pipeline.Failures;
-import dev.scorecards.reindex.pipeline.ReindexJob;
-import dev.scorecards.reindex.pipeline.ResumableReindex;
+import dev.scorecards.reindex.clickhouse.ClickHouseClient;
+import dev.scorecards.reindex.run.Failures;
+import dev.scorecards.reindex.run.ReindexJob;
+import dev.scorecards.reindex.run.ResumableReindex;
 import java.sql.SQLException;
 
 /**

@@ -10,17 +10,22 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "reindex 0.1.0",
     description = "Reindexes scorecards from PostgreSQL into ClickHouse.",
-    subcommands = {RunCommand.class, StatusCommand.class, VerifyCommand.class, SeedCommand.class, ServeCommand.class, JobCommand.class, ScheduleCommand.class, BenchCommand.class, BenchCommand.Loop.class, ClassArchiveCommand.class})
+    subcommands = {RunCommand.class, StatusCommand.class, VerifyCommand.class, ServeCommand.class, JobCommand.class, ScheduleCommand.class, ClassArchiveCommand.class})
 public final class ReindexCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, verify or seed");
+    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, status, verify, serve, job or schedule");
   }
 
   public static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new ReindexCli());
+    return commandLine(new ReindexCli());
+  }
+
+  /** A command line for {@code command} with the tool's handling of errors and exit codes. */
+  public static CommandLine commandLine(Object command) {
+    CommandLine cli = new CommandLine(command);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           int code = ExitCodes.of(e);
@@ -29,7 +34,7 @@ public final class ReindexCli implements Runnable {
           if (System.getenv("REINDEX_DEBUG") != null) {
             java.io.StringWriter trace = new java.io.StringWriter();
             e.printStackTrace(new PrintWriter(trace));
-            err.print(dev.scorecards.reindex.pipeline.Failures.redact(trace.toString(),
+            err.print(dev.scorecards.reindex.run.Failures.redact(trace.toString(),
                 System.getenv("REINDEX_PG_PASSWORD"), System.getenv("REINDEX_CH_PASSWORD")));
           }
           err.flush();

@@ -1,8 +1,8 @@
 package dev.scorecards.reindex.runners;
 
-import dev.scorecards.reindex.pipeline.Mode;
-import dev.scorecards.reindex.pipeline.ReindexConfig;
-import dev.scorecards.reindex.pipeline.ReindexWindow;
+import dev.scorecards.reindex.model.Mode;
+import dev.scorecards.reindex.run.ReindexConfig;
+import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.proto.ReindexProcessScorecardsInput;
 import dev.scorecards.reindex.proto.ReindexProcessScorecardsPayload;
 import com.google.protobuf.Timestamp;

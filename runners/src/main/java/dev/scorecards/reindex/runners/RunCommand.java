@@ -1,10 +1,10 @@
 package dev.scorecards.reindex.runners;
 
-import dev.scorecards.reindex.pipeline.Mode;
-import dev.scorecards.reindex.pipeline.ReindexConfig;
-import dev.scorecards.reindex.pipeline.ReindexJob;
-import dev.scorecards.reindex.pipeline.ResumableReindex;
-import dev.scorecards.reindex.pipeline.RunLedger;
+import dev.scorecards.reindex.model.Mode;
+import dev.scorecards.reindex.run.ReindexConfig;
+import dev.scorecards.reindex.run.ReindexJob;
+import dev.scorecards.reindex.run.ResumableReindex;
+import dev.scorecards.reindex.run.RunLedger;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;

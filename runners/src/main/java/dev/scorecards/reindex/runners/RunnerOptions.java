@@ -3,7 +3,7 @@ package dev.scorecards.reindex.runners;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import dev.scorecards.reindex.pipeline.ResumableReindex;
+import dev.scorecards.reindex.run.ResumableReindex;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -206,7 +206,7 @@ public class RunnerOptions {
   }
 
   /** The bundled jar this code runs from: what a cluster needs to run the pipeline. */
-  static String bundledJar() {
+  public static String bundledJar() {
     try {
       Path self = Path.of(RunnerOptions.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       if (Files.isRegularFile(self) && self.toString().endsWith(".jar") && self.getFileName().toString().contains("bundled")) {

@@ -1,8 +1,8 @@
 package dev.scorecards.reindex.runners;
 
-import dev.scorecards.reindex.pipeline.ReindexConfig;
-import dev.scorecards.reindex.pipeline.ResumableReindex;
-import dev.scorecards.reindex.pipeline.ReindexWindow;
+import dev.scorecards.reindex.run.ReindexConfig;
+import dev.scorecards.reindex.run.ResumableReindex;
+import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.runners.schedule.ScheduleState;
 import dev.scorecards.reindex.runners.schedule.Scheduler;
 import java.nio.file.Path;

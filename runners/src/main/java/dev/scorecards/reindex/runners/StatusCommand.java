@@ -1,8 +1,8 @@
 package dev.scorecards.reindex.runners;
 
-import dev.scorecards.reindex.pipeline.ClickHouseClient;
-import dev.scorecards.reindex.pipeline.ReindexWindow;
-import dev.scorecards.reindex.pipeline.RunLedger;
+import dev.scorecards.reindex.clickhouse.ClickHouseClient;
+import dev.scorecards.reindex.model.ReindexWindow;
+import dev.scorecards.reindex.run.RunLedger;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;

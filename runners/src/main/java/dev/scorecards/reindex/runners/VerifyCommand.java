@@ -1,7 +1,7 @@
 package dev.scorecards.reindex.runners;
 
-import dev.scorecards.reindex.pipeline.ClickHouseClient;
-import dev.scorecards.reindex.pipeline.ReindexConfig;
+import dev.scorecards.reindex.clickhouse.ClickHouseClient;
+import dev.scorecards.reindex.run.ReindexConfig;
 import dev.scorecards.reindex.verify.Repair;
 import dev.scorecards.reindex.verify.VerificationReport;
 import dev.scorecards.reindex.verify.Verifier;

@@ -1,4 +1,5 @@
 package dev.scorecards.reindex.runners;
+import dev.scorecards.reindex.testing.TestDatabases;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -21,7 +22,7 @@ import java.util.regex.Pattern;
  */
 final class ReindexProcess {
   static final Path JAR = Path.of("target", "reindex-bundled-0.1.0-SNAPSHOT.jar").toAbsolutePath();
-  private static final Path SERVICES = Path.of("..", "runners", "local", "services.sh").toAbsolutePath();
+  private static final Path SERVICES = Path.of("..", "tools", "local", "services.sh").toAbsolutePath();
   private static final Pattern RUN_LINE = Pattern.compile("reindex: run (\\S+): ");
 
   final Process process;
@@ -103,7 +104,7 @@ final class ReindexProcess {
     throw new AssertionError(n + " chunks not done within " + within + ":\n" + p.output());
   }
 
-  /** {@code runners/local/services.sh COMMAND}: start, stop or restart one local server. */
+  /** {@code tools/local/services.sh COMMAND}: start, stop or restart one local server. */
   static String services(String command) throws IOException, InterruptedException {
     // Output to a file, not a pipe: a server started by the script must not keep the test waiting for EOF.
     Path log = Files.createTempFile("services-", ".log");

@@ -3,7 +3,7 @@ package dev.scorecards.reindex.runners;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.scorecards.reindex.pipeline.Mode;
+import dev.scorecards.reindex.model.Mode;
 import dev.scorecards.reindex.proto.ReindexProcessScorecardsInput;
 import dev.scorecards.reindex.proto.ReindexProcessScorecardsPayload;
 import java.time.Duration;

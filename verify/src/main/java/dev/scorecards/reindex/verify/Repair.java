@@ -1,9 +1,9 @@
 package dev.scorecards.reindex.verify;
 
-import dev.scorecards.reindex.pipeline.ClickHouseClient;
-import dev.scorecards.reindex.pipeline.ClickHouseDeletes;
-import dev.scorecards.reindex.pipeline.ClickHouseTable;
-import dev.scorecards.reindex.pipeline.ReindexConfig;
+import dev.scorecards.reindex.clickhouse.ClickHouseClient;
+import dev.scorecards.reindex.clickhouse.ClickHouseDeletes;
+import dev.scorecards.reindex.model.ClickHouseTable;
+import dev.scorecards.reindex.run.ReindexConfig;
 import dev.scorecards.reindex.pipeline.ReindexPipeline;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.scorecards.reindex.verify;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.scorecards.reindex.pipeline.ReindexWindow;
+import dev.scorecards.reindex.model.ReindexWindow;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

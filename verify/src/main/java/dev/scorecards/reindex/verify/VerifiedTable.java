@@ -1,7 +1,7 @@
 package dev.scorecards.reindex.verify;
 
-import dev.scorecards.reindex.pipeline.ClickHouseTable;
-import dev.scorecards.reindex.pipeline.PostgresQueries;
+import dev.scorecards.reindex.model.ClickHouseTable;
+import dev.scorecards.reindex.postgres.PostgresQueries;
 import java.util.List;
 import java.util.Map;
 

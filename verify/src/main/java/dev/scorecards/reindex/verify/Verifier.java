@@ -1,12 +1,12 @@
 package dev.scorecards.reindex.verify;
 
-import dev.scorecards.reindex.pipeline.ClickHouseClient;
-import dev.scorecards.reindex.pipeline.ClickHouseSettings;
-import dev.scorecards.reindex.pipeline.Flow;
-import dev.scorecards.reindex.pipeline.Mode;
-import dev.scorecards.reindex.pipeline.PostgresQueries;
-import dev.scorecards.reindex.pipeline.PostgresSettings;
-import dev.scorecards.reindex.pipeline.ReindexWindow;
+import dev.scorecards.reindex.clickhouse.ClickHouseClient;
+import dev.scorecards.reindex.clickhouse.ClickHouseSettings;
+import dev.scorecards.reindex.model.Flow;
+import dev.scorecards.reindex.model.Mode;
+import dev.scorecards.reindex.postgres.PostgresQueries;
+import dev.scorecards.reindex.postgres.PostgresSettings;
+import dev.scorecards.reindex.model.ReindexWindow;
 import java.math.BigInteger;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

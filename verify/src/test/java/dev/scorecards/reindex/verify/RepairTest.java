@@ -2,7 +2,7 @@ package dev.scorecards.reindex.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.scorecards.reindex.pipeline.ReindexWindow;
+import dev.scorecards.reindex.model.ReindexWindow;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;

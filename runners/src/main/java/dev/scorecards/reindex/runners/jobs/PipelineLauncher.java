@@ -1,12 +1,12 @@
 package dev.scorecards.reindex.runners.jobs;
 
-import dev.scorecards.reindex.pipeline.Mode;
-import dev.scorecards.reindex.pipeline.ClickHouseSettings;
-import dev.scorecards.reindex.pipeline.PostgresSettings;
-import dev.scorecards.reindex.pipeline.ReindexConfig;
-import dev.scorecards.reindex.pipeline.ReindexJob;
-import dev.scorecards.reindex.pipeline.ResumableReindex;
-import dev.scorecards.reindex.pipeline.ReindexWindow;
+import dev.scorecards.reindex.model.Mode;
+import dev.scorecards.reindex.clickhouse.ClickHouseSettings;
+import dev.scorecards.reindex.postgres.PostgresSettings;
+import dev.scorecards.reindex.run.ReindexConfig;
+import dev.scorecards.reindex.run.ReindexJob;
+import dev.scorecards.reindex.run.ResumableReindex;
+import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.proto.ReindexProcessScorecardsInput;
 import dev.scorecards.reindex.runners.RunnerOptions;
 import dev.scorecards.reindex.verify.VerificationReport;

@@ -5,7 +5,7 @@ import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
-import dev.scorecards.reindex.pipeline.ReindexWindow;
+import dev.scorecards.reindex.model.ReindexWindow;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

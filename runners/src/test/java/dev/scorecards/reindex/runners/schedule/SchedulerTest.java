@@ -3,7 +3,7 @@ package dev.scorecards.reindex.runners.schedule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.scorecards.reindex.pipeline.ReindexWindow;
+import dev.scorecards.reindex.model.ReindexWindow;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The scheduling rules with a stand-in for the run; the real run is covered by ScheduleEndToEndTest. */
+/** The scheduling rules with a stand-in for the run; the real run is covered by ScheduleIT. */
 class SchedulerTest {
   private final List<String> log = new CopyOnWriteArrayList<>();
   private final List<ReindexWindow> windows = new CopyOnWriteArrayList<>();
