@@ -26,6 +26,7 @@ public final class ReindexCli implements Runnable {
   /** A command line for {@code command} with the tool's handling of errors and exit codes. */
   public static CommandLine commandLine(Object command) {
     CommandLine cli = new CommandLine(command);
+    CliSettings.addOptions(cli);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           int code = ExitCodes.of(e);

@@ -3,6 +3,8 @@ package dev.scorecards.reindex.runners;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import dev.scorecards.reindex.run.ResumableReindex;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
@@ -10,44 +12,77 @@ import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import picocli.CommandLine.Option;
 
 /**
  * Which Beam runner executes the pipeline: the DirectRunner on this machine, or Flink,
- * embedded or on a cluster. Only runner settings become pipeline options; nothing secret
- * does (Beam publishes pipeline options in the Flink web UI and REST API).
+ * embedded or on a cluster, with any Beam or Flink pipeline options passed through. Only
+ * runner settings become pipeline options; nothing secret does (Beam publishes pipeline
+ * options in the Flink web UI and REST API). Immutable.
  */
-public class RunnerOptions {
-  @Option(names = "--runner", defaultValue = "${env:REINDEX_RUNNER:-DirectRunner}",
-      description = "DirectRunner or FlinkRunner (env REINDEX_RUNNER; default: ${DEFAULT-VALUE})")
-  String runner;
+public final class RunnerOptions {
+  private final String runner;
+  private final String flinkMaster;
+  private final int parallelism;
+  private final int directParallelism;
+  private final String flinkConfDir;
+  private final List<String> passThrough;
 
-  @Option(names = "--flink-master", defaultValue = "${env:REINDEX_FLINK_MASTER}",
-      description = "HOST:PORT of a Flink cluster's REST endpoint; none runs Flink embedded (env REINDEX_FLINK_MASTER)")
-  String flinkMaster;
-
-  @Option(names = "--parallelism", defaultValue = "${env:REINDEX_PARALLELISM:-2}", description = "Flink parallelism (default: ${DEFAULT-VALUE})")
-  int parallelism;
-
-  @Option(names = "--direct-parallelism", defaultValue = "${env:REINDEX_DIRECT_PARALLELISM:-0}",
-      description = "DirectRunner worker threads (env REINDEX_DIRECT_PARALLELISM; default 0: one per core)")
-  int directParallelism;
-
-  @Option(names = "--flink-conf-dir", defaultValue = "${env:REINDEX_FLINK_CONF_DIR}", description = "a Flink configuration directory (flink-conf.yaml)")
-  String flinkConfDir;
+  private RunnerOptions(String runner, String flinkMaster, int parallelism, int directParallelism, String flinkConfDir, List<String> passThrough) {
+    this.runner = runner;
+    this.flinkMaster = flinkMaster;
+    this.parallelism = parallelism;
+    this.directParallelism = directParallelism;
+    this.flinkConfDir = flinkConfDir;
+    this.passThrough = List.copyOf(passThrough);
+  }
 
   /**
-   * Scorecards per chunk unless a command line says otherwise. The DirectRunner holds a
-   * chunk's rows between its steps (350-400 MB live per 100,000 scorecards), so its chunks
-   * bound its memory; Flink streams them, and a chunk costs it a job: translation, deployment,
-   * and the JIT's recompilations when the new job changes type profiles. Measured on 2 cores,
-   * 200,000 scorecards on the kept embedded cluster: 1.5-1.8 s faster than chunks of 100,000
-   * (3 interleaved pairs, session 7; session 5 had measured 0.2-1.2 s while each chunk's
-   * accounting still cost 2 s). Peak RSS from 100,000 to 1,000,000 scorecards: +15% with the
-   * launcher's Flink heap (survivor spaces of a quarter of the young generation; README, issue 7).
+   * The runner the settings name, checked; {@code passThrough} are Beam or Flink pipeline
+   * options ({@code --name=value}), which must not carry a password.
+   */
+  public static RunnerOptions from(Settings settings, List<String> passThrough, Map<String, String> env) {
+    String runner = settings.text(Setting.RUNNER).strip();
+    Long parallelism = settings.number(Setting.PARALLELISM, 1, 100_000);
+    Long direct = settings.number(Setting.DIRECT_PARALLELISM, 1, 10_000);
+    RunnerOptions options = new RunnerOptions(runner, blankToNull(settings.text(Setting.FLINK_MASTER)),
+        parallelism == null ? 0 : parallelism.intValue(), direct == null ? 0 : direct.intValue(),
+        blankToNull(settings.text(Setting.FLINK_CONF_DIR)), passThrough);
+    if (!runner.equals("DirectRunner") && !runner.equals("FlinkRunner")) {
+      throw options.unknownRunner();
+    }
+    if (options.flinkMaster != null) {
+      checkFlink(options.flinkMaster, 1);
+    }
+    for (String arg : passThrough) {
+      if (!arg.startsWith("--")) {
+        throw new IllegalArgumentException("the pipeline option '" + arg + "' is not of the form --name=value");
+      }
+      for (Setting secret : List.of(Setting.PG_PASSWORD, Setting.CH_PASSWORD)) {
+        String password = env.get(secret.env);
+        if (password != null && !password.isEmpty() && arg.contains(password)) {
+          throw new IllegalArgumentException("a pipeline option carries the value of " + secret.env
+              + ": passwords must never be pipeline options (Beam publishes them)");
+        }
+      }
+    }
+    return options;
+  }
+
+  private static String blankToNull(String text) {
+    return text == null || text.isBlank() ? null : text.strip();
+  }
+
+  boolean isFlink() {
+    return runner.equals("FlinkRunner");
+  }
+
+  /**
+   * Scorecards per chunk unless the settings say otherwise. The DirectRunner holds a chunk's
+   * rows between its steps, so its chunks bound its memory; Flink streams them, and a chunk
+   * costs it a job (translation, deployment), so its chunks are larger.
    */
   long defaultScorecardsPerChunk() {
-    return runner.equals("FlinkRunner") ? 2 * ResumableReindex.Policy.DEFAULT_SCORECARDS_PER_CHUNK
+    return isFlink() ? 2 * ResumableReindex.Policy.DEFAULT_SCORECARDS_PER_CHUNK
         : ResumableReindex.Policy.DEFAULT_SCORECARDS_PER_CHUNK;
   }
 
@@ -55,64 +90,104 @@ public class RunnerOptions {
   static final long FLINK_MAX_BUNDLE_SIZE = 100_000;
 
   public static DirectOptions direct() {
-    DirectOptions options = PipelineOptionsFactory.as(DirectOptions.class);
+    return configureDirect(PipelineOptionsFactory.as(DirectOptions.class));
+  }
+
+  private static DirectOptions configureDirect(DirectOptions options) {
+    return configureDirect(options, Set.of());
+  }
+
+  /** Our defaults, for every option not among {@code passed} (the names passed through). */
+  private static DirectOptions configureDirect(DirectOptions options, Set<String> passed) {
     options.setRunner(DirectRunner.class);
     options.setBlockOnRun(false);
-    options.setJobName("reindex");
+    if (!passed.contains("jobName")) {
+      options.setJobName("reindex");
+    }
     // The DirectRunner's checks encode and compare every element: useful while writing a
     // pipeline, a several-fold slowdown when running one.
-    options.setEnforceImmutability(false);
-    options.setEnforceEncodability(false);
+    if (!passed.contains("enforceImmutability")) {
+      options.setEnforceImmutability(false);
+    }
+    if (!passed.contains("enforceEncodability")) {
+      options.setEnforceEncodability(false);
+    }
     options.setTargetParallelism(defaultDirectParallelism());
     return options;
   }
 
+  /** Options the tool sets from its own settings; passing them through would contradict those. */
+  private static final Map<String, String> OWN = Map.of("runner", "--runner", "flinkMaster", "--flink-master",
+      "parallelism", "--parallelism", "targetParallelism", "--direct-parallelism", "flinkConfDir", "--flink-conf-dir",
+      "filesToStage", "the bundled jar", "blockOnRun", "the run's own waiting");
+
+  /** The names of the options passed through ({@code --name=value} or {@code --name}). */
+  private static Set<String> names(List<String> passThrough) {
+    Set<String> names = new java.util.HashSet<>();
+    for (String arg : passThrough) {
+      String name = arg.substring(2).split("=", 2)[0];
+      if (OWN.containsKey(name)) {
+        throw new IllegalArgumentException("the pipeline option --" + name + " is the tool's own setting: use " + OWN.get(name));
+      }
+      names.add(name);
+    }
+    return names;
+  }
+
   /**
-   * The DirectRunner's worker threads: one per core. Its driver resubmits itself to the same
-   * pool without pausing, so idle worker threads spin through the watermark and timer
-   * bookkeeping (JFR: a fifth of the samples at Beam's default of 3 threads on 2 cores); until
-   * session 7 the default was one fewer than the cores for that reason (1 thread: 20.7-20.8 s
-   * against 21.4-22.1 s at 3). Since a chunk's read partitions hold equal shares (quantiles,
-   * not time slices), two threads on 2 cores each read and write one: 200,000 scorecards
-   * 14.16-15.03 s against 15.60-17.00 s at 1 thread (4 interleaved pairs, ~2 CPU s more).
+   * The DirectRunner's worker threads: one per core (Beam's default of 3 leaves idle workers
+   * spinning through its bookkeeping on small machines, and a chunk's read partitions hold
+   * equal shares, so each thread has one to read and write).
    */
   static int defaultDirectParallelism() {
     return Runtime.getRuntime().availableProcessors();
   }
 
-  static DirectOptions direct(int parallelism) {
+  static DirectOptions direct(int parallelism, List<String> passThrough) {
     checkDirect(parallelism);
-    DirectOptions options = direct();
+    DirectOptions options = passThrough.isEmpty()
+        ? direct()
+        : configureDirect(PipelineOptionsFactory.fromArgs(passThrough.toArray(new String[0])).withValidation().as(DirectOptions.class),
+            names(passThrough));
     options.setTargetParallelism(parallelism);
     return options;
   }
 
-  /** The DirectRunner's worker threads: as given, or the default for 0. */
+  /** The DirectRunner's worker threads: as given, or the default. */
   private int directThreads() {
     return directParallelism == 0 ? defaultDirectParallelism() : directParallelism;
   }
 
-  String describe() {
-    if (runner.equals("DirectRunner")) {
-      int threads = directThreads();
-      return runner + " (" + threads + " worker thread" + (threads == 1 ? "" : "s") + ")";
+  /** Flink's parallelism: as given, or one per core when embedded, or the cluster's default. */
+  private int flinkParallelism() {
+    if (parallelism > 0) {
+      return parallelism;
     }
-    return runner + (runner.equals("FlinkRunner")
-        ? " (" + (flinkMaster == null || flinkMaster.isBlank() ? "embedded" : flinkMaster) + ", parallelism " + parallelism + ")" : "");
+    return flinkMaster == null ? Runtime.getRuntime().availableProcessors() : -1;
+  }
+
+  String describe() {
+    String passed = passThrough.isEmpty() ? "" : ", pipeline options " + String.join(" ", passThrough);
+    if (!isFlink()) {
+      int threads = directThreads();
+      return runner + " (" + threads + " worker thread" + (threads == 1 ? "" : "s") + passed + ")";
+    }
+    int p = flinkParallelism();
+    return runner + " (" + (flinkMaster == null ? "embedded" : flinkMaster) + ", parallelism "
+        + (p > 0 ? Integer.toString(p) : "the cluster's default") + passed + ")";
   }
 
   PipelineOptions pipelineOptions() {
-    switch (runner) {
-      case "DirectRunner":
-        return direct(directThreads());
-      case "FlinkRunner":
-        FlinkPipelineOptions options = flink(flinkMaster, parallelism, flinkConfDir);
-        // The embedded cluster starts while the run counts and plans its chunks.
-        EmbeddedFlink.prestart(parallelism);
-        return options;
-      default:
-        throw unknownRunner();
+    if (!isFlink()) {
+      DirectOptions options = direct(directThreads(), passThrough);
+      return options;
     }
+    FlinkPipelineOptions options = flink(flinkMaster, flinkParallelism(), flinkConfDir, passThrough);
+    if (flinkMaster == null) {
+      // The embedded cluster starts while the run counts and plans its chunks.
+      EmbeddedFlink.prestart(flinkParallelism());
+    }
+    return options;
   }
 
   private IllegalArgumentException unknownRunner() {
@@ -131,19 +206,14 @@ public class RunnerOptions {
    * interfaces (about half a second of class loading and checks) starts up as the run reaches
    * its ledger, counts and plans its chunks.
    */
-  java.util.function.Supplier<PipelineOptions> pipelineOptionsInBackground() {
-    switch (runner) {
-      case "DirectRunner":
-        checkDirect(directThreads());
-        break;
-      case "FlinkRunner":
-        checkFlink(flinkMaster, parallelism);
-        if (flinkMaster != null && !flinkMaster.isBlank()) {
-          bundledJar();
-        }
-        break;
-      default:
-        throw unknownRunner();
+  public java.util.function.Supplier<PipelineOptions> pipelineOptionsInBackground() {
+    if (!passThrough.isEmpty()) {
+      // Options passed through are checked by Beam, before anything touches a database.
+      PipelineOptions options = pipelineOptions();
+      return () -> options;
+    }
+    if (isFlink() && flinkMaster != null) {
+      bundledJar();
     }
     java.util.concurrent.CompletableFuture<PipelineOptions> created = new java.util.concurrent.CompletableFuture<>();
     Thread creator = new Thread(() -> {
@@ -165,7 +235,7 @@ public class RunnerOptions {
   }
 
   private static void checkFlink(String master, int parallelism) {
-    if (parallelism < 1) {
+    if (parallelism < 1 && parallelism != -1) {
       throw new IllegalArgumentException("the parallelism must be at least 1, not " + parallelism);
     }
     if (master != null && !master.isBlank() && !master.matches("[A-Za-z0-9.\\-]+:\\d{1,5}")) {
@@ -174,22 +244,40 @@ public class RunnerOptions {
   }
 
   public static FlinkPipelineOptions flink(String master, int parallelism, String confDir) {
+    return flink(master, parallelism, confDir, List.of());
+  }
+
+  /** Flink's options; {@code parallelism} -1 leaves it to the cluster's default. */
+  static FlinkPipelineOptions flink(String master, int parallelism, String confDir, List<String> passThrough) {
     checkFlink(master, parallelism);
-    FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
+    Set<String> passed = names(passThrough);
+    FlinkPipelineOptions options = passThrough.isEmpty()
+        ? PipelineOptionsFactory.as(FlinkPipelineOptions.class)
+        : PipelineOptionsFactory.fromArgs(passThrough.toArray(new String[0])).withValidation().as(FlinkPipelineOptions.class);
     options.setRunner(FlinkRunner.class);
-    options.setJobName("reindex");
     options.setParallelism(parallelism);
-    options.setMaxBundleSize(FLINK_MAX_BUNDLE_SIZE);
-    options.setMaxBundleTimeMills(10_000L);
+    if (!passed.contains("jobName")) {
+      options.setJobName("reindex");
+    }
+    if (!passed.contains("maxBundleSize")) {
+      options.setMaxBundleSize(FLINK_MAX_BUNDLE_SIZE);
+    }
+    if (!passed.contains("maxBundleTimeMills")) {
+      options.setMaxBundleTimeMills(10_000L);
+    }
     options.setAttachedMode(true);
     // Elements are not mutated downstream: skip Flink's defensive copies between operators.
-    options.setFasterCopy(true);
-    options.setObjectReuse(true);
-    // Flink's DataStream API in batch execution mode instead of its DataSet API: the DataSet
-    // translation could not chain the join's two outputs into the writers, so every score row
-    // was encoded with its coder and decoded again between them. Measured on 2 cores, 2 million
-    // scores, embedded at parallelism 2: 23.2 s and 28.2 CPU s -> 20.4 s and 20.3 CPU s.
-    options.setUseDataStreamForBatch(true);
+    if (!passed.contains("fasterCopy")) {
+      options.setFasterCopy(true);
+    }
+    if (!passed.contains("objectReuse")) {
+      options.setObjectReuse(true);
+    }
+    // Flink's DataStream API in batch execution mode: the DataSet translation could not chain
+    // the join's two outputs into the writers, so every score row was encoded and decoded again.
+    if (!passed.contains("useDataStreamForBatch")) {
+      options.setUseDataStreamForBatch(true);
+    }
     if (confDir != null && !confDir.isBlank()) {
       options.setFlinkConfDir(confDir);
     }

@@ -9,14 +9,21 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.Callable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code reindex schedule}: stays up and launches the configured reindex at each cron tick. */
 @Command(name = "schedule", mixinStandardHelpOptions = true,
     description = "Launch the reindex at each tick of a cron expression; each run covers [end of the previous successful run, now).")
-public class ScheduleCommand implements Callable<Integer> {
+public class ScheduleCommand implements Callable<Integer>, CliSettings.Command {
+  @Spec CommandSpec spec;
+
   @Option(names = "--cron", required = true, description = "a cron expression: 5 fields, or 6 with seconds first (\"*/10 * * * * *\")")
   String cron;
 
@@ -27,27 +34,34 @@ public class ScheduleCommand implements Callable<Integer> {
       description = "where the end of the last successful run is kept (env REINDEX_SCHEDULE_STATE; default: ${DEFAULT-VALUE})")
   Path stateFile;
 
-  @Mixin SettingsOptions settings;
+  @Parameters(paramLabel = "PIPELINE_OPTION", arity = "0..*",
+      description = "Beam or Flink pipeline options after --, e.g. -- --maxParallelism=8")
+  List<String> pipelineOptions = new ArrayList<>();
 
-  @Mixin ConnectionOptions connections;
+  @Override
+  public Set<Setting.Group> settingGroups() {
+    return Setting.Group.REINDEX;
+  }
 
-  @Mixin RunnerOptions runner;
+  @Override
+  public CommandSpec spec() {
+    return spec;
+  }
 
   @Override
   public Integer call() throws Exception {
-    ReindexSettings effective = settings.resolve();
+    Settings settings = settings();
+    ReindexSettings effective = ReindexSettings.resolve(null, settings, Instant.now());
+    Launch launch = Launch.of(settings, pipelineOptions, System.getenv());
+    RunnerOptions runner = launch.runner();
     Scheduler.parse(cron);
     if (maxRuns < 0) {
       throw new IllegalArgumentException("--max-runs must not be negative");
     }
     // Explicit start and end make the first window; otherwise the first run covers the 24 hours before its tick.
-    boolean explicitWindow = settings.start != null || settings.end != null
-        || System.getenv("REINDEX_START_TIME") != null || System.getenv("REINDEX_END_TIME") != null;
-    ReindexConfig base = ReindexConfig.of(effective.mode(), effective.window(), connections.postgres(), connections.clickHouse())
-        .withBatchSize(effective.batchSize())
-        .withCleanUpBeforeWrite(effective.cleanUpBeforeWrite());
-    ResumableReindex.Policy policy = ResumableReindex.Policy.of(effective.maxAttempts(), effective.heartbeatTimeout())
-        .withScorecardsPerChunk(runner.defaultScorecardsPerChunk());
+    boolean explicitWindow = settings.given(Setting.START) || settings.given(Setting.END);
+    ReindexConfig base = launch.config(effective);
+    ResumableReindex.Policy policy = launch.policy(effective);
     ScheduleState state = new ScheduleState(stateFile, effective.mode().name());
     System.out.printf("schedule: '%s', mode %s, runner %s, state in %s (last successful end: %s)%n",
         cron, effective.mode(), runner.describe(), stateFile, state.lastSuccessfulEnd().map(Instant::toString).orElse("none"));

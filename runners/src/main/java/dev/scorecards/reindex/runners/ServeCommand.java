@@ -10,20 +10,33 @@ import java.time.Instant;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import java.util.Set;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 /** {@code reindex serve}: the admin-only job handler over HTTP. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Run the job handler: POST /v1/jobs launches a process reindex, GET /v1/jobs/{id} returns its state.")
-public class ServeCommand implements Callable<Integer> {
+public class ServeCommand implements Callable<Integer>, CliSettings.Command {
+  @Spec CommandSpec spec;
+
+  @Override
+  public Set<Setting.Group> settingGroups() {
+    return java.util.EnumSet.of(Setting.Group.JOB, Setting.Group.CONNECTION, Setting.Group.RUNNER, Setting.Group.TUNING);
+  }
+
+  @Override
+  public CommandSpec spec() {
+    return spec;
+  }
+
   @Option(names = "--bind", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE}, loopback)")
   String bind;
 
   @Option(names = "--port", defaultValue = "${env:REINDEX_SERVE_PORT:-18080}", description = "port (env REINDEX_SERVE_PORT; default: ${DEFAULT-VALUE})")
   int port;
 
-  @Mixin ConnectionOptions connections;
 
   @Override
   public Integer call() throws Exception {
@@ -32,7 +45,9 @@ public class ServeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("REINDEX_TOKENS_FILE must name the tokens file (lines '<sha256 of token> <caller> <role>')");
     }
     Tokens tokens = Tokens.load(Path.of(tokensFile));
-    JobHandler handler = new JobHandler(new PipelineLauncher(connections.postgres(), connections.clickHouse()), System.getenv(), Instant::now);
+    Settings settings = settings();
+    Launch launch = Launch.of(settings, java.util.List.of(), System.getenv());
+    JobHandler handler = new JobHandler(new PipelineLauncher(launch), settings, Instant::now);
     JobServer server = new JobServer(new InetSocketAddress(bind, port), tokens, handler);
     server.start();
     System.out.printf("reindex serve: listening on http://%s:%d/v1/jobs (tokens from %s)%n", bind, server.port(), tokensFile);

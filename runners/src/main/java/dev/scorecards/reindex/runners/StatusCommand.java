@@ -8,20 +8,34 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import dev.scorecards.reindex.clickhouse.ClickHouseSettings;
+import java.util.Set;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code reindex status [RUN_ID]}: the recorded runs and their progress, or one run chunk by chunk. */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Show recent runs and their progress, or one run's chunks.")
-public class StatusCommand implements Callable<Integer> {
+public class StatusCommand implements Callable<Integer>, CliSettings.Command {
   @Parameters(arity = "0..1", paramLabel = "RUN_ID", description = "the run to show chunk by chunk")
   String runId;
 
   @Option(names = "--limit", defaultValue = "20", description = "how many recent runs to list (default: ${DEFAULT-VALUE})")
   int limit;
 
-  @Mixin ConnectionOptions connections;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Set<Setting.Group> settingGroups() {
+    return java.util.EnumSet.of(Setting.Group.CONNECTION);
+  }
+
+  @Override
+  public CommandSpec spec() {
+    return spec;
+  }
 
   @Override
   public Integer call() {
@@ -31,13 +45,14 @@ public class StatusCommand implements Callable<Integer> {
     if (limit < 1 || limit > 10_000) {
       throw new IllegalArgumentException("--limit must be between 1 and 10000, not " + limit);
     }
-    RunLedger ledger = new RunLedger(new ClickHouseClient(connections.clickHouse()));
+    ClickHouseSettings clickHouse = Launch.clickHouse(settings());
+    RunLedger ledger = new RunLedger(new ClickHouseClient(clickHouse));
     ledger.ensureTables();
     PrintStream out = System.out;
     if (runId == null) {
       List<RunLedger.Run> runs = ledger.recent(limit);
       if (runs.isEmpty()) {
-        out.println("no runs recorded in " + connections.clickHouse().database() + "." + RunLedger.RUNS);
+        out.println("no runs recorded in " + clickHouse.database() + "." + RunLedger.RUNS);
         return ExitCodes.OK;
       }
       out.printf("%-24s %-12s %-20s %-20s %-9s %7s %8s  %s%n", "RUN", "MODE", "START", "END", "STATE", "ATTEMPT", "CHUNKS", "LAST MESSAGE");

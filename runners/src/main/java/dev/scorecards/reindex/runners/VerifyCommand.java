@@ -8,15 +8,18 @@ import dev.scorecards.reindex.verify.Verifier;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import java.time.Instant;
+import java.util.Set;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 /** {@code reindex verify}: does ClickHouse match PostgreSQL for a window? */
 @Command(name = "verify", mixinStandardHelpOptions = true,
     description = "Prove that ClickHouse matches PostgreSQL for a window [start, end), or list every difference.",
     footer = "Exit codes: 0 equal, 1 differences found, 2 usage error, 3 a database cannot be reached, 5 another failure.")
-public class VerifyCommand implements Callable<Integer> {
-  @Mixin SettingsOptions settings;
+public class VerifyCommand implements Callable<Integer>, CliSettings.Command {
+  @Spec CommandSpec spec;
 
   @Option(names = "--report", description = "write every count and every differing id to this JSON file")
   Path report;
@@ -24,12 +27,21 @@ public class VerifyCommand implements Callable<Integer> {
   @Option(names = "--repair", description = "rewrite the differing and missing scorecards, delete the extra ones, then verify again")
   boolean repair;
 
-  @Mixin ConnectionOptions connections;
+  @Override
+  public Set<Setting.Group> settingGroups() {
+    return java.util.EnumSet.of(Setting.Group.WINDOW, Setting.Group.CONNECTION);
+  }
+
+  @Override
+  public CommandSpec spec() {
+    return spec;
+  }
 
   @Override
   public Integer call() throws Exception {
-    ReindexSettings effective = settings.resolve();
-    ReindexConfig config = ReindexConfig.of(effective.mode(), effective.window(), connections.postgres(), connections.clickHouse());
+    Settings settings = settings();
+    ReindexSettings effective = ReindexSettings.resolve(null, settings, Instant.now());
+    ReindexConfig config = ReindexConfig.of(effective.mode(), effective.window(), Launch.postgres(settings), Launch.clickHouse(settings));
     return verify(config, report, repair);
   }
 

@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Test;
 
 class ReindexSettingsTest {
   private static final Instant NOW = Instant.parse("2026-06-10T12:00:00Z");
-  private static final Map<ReindexSettings.Setting, String> NO_FLAGS = new EnumMap<>(ReindexSettings.Setting.class);
+  private static final Map<Setting, String> NO_FLAGS = new EnumMap<>(Setting.class);
 
-  private static ReindexSettings resolve(ReindexProcessScorecardsPayload payload, Map<ReindexSettings.Setting, String> flags, Map<String, String> env) {
-    return ReindexSettings.resolve(payload, flags, env, false, NOW);
+  private static ReindexSettings resolve(ReindexProcessScorecardsPayload payload, Map<Setting, String> flags, Map<String, String> env) {
+    return ReindexSettings.resolve(payload, flags, env, NOW);
   }
 
   @Test
@@ -36,9 +36,9 @@ class ReindexSettingsTest {
   void payloadBeatsFlagsBeatsEnvironmentBeatsDefault() {
     Map<String, String> env = Map.of("REINDEX_MODE", "all", "REINDEX_PROCESS_SCORECARDS_BATCH_SIZE", "60",
         "REINDEX_PROCESS_SCORECARDS_MAX_ATTEMPTS", "3", "REINDEX_START_TIME", "2026-06-01T00:00:00Z", "REINDEX_END_TIME", "2026-06-02T00:00:00Z");
-    Map<ReindexSettings.Setting, String> flags = new EnumMap<>(ReindexSettings.Setting.class);
-    flags.put(ReindexSettings.Setting.BATCH_SIZE, "70");
-    flags.put(ReindexSettings.Setting.MODE, "process");
+    Map<Setting, String> flags = new EnumMap<>(Setting.class);
+    flags.put(Setting.BATCH_SIZE, "70");
+    flags.put(Setting.MODE, "process");
 
     ReindexSettings fromEnvAndFlags = resolve(null, flags, env);
     assertThat(fromEnvAndFlags.mode()).isEqualTo(Mode.process);
@@ -61,8 +61,8 @@ class ReindexSettingsTest {
 
   @Test
   void aStartAloneCountsFromItToNowAndAnEndAloneIs24HoursLong() {
-    assertThat(resolve(null, Map.of(ReindexSettings.Setting.START_TIME, "2026-06-10T00:00:00Z"), Map.of()).window().end()).isEqualTo(NOW);
-    assertThat(resolve(null, Map.of(ReindexSettings.Setting.END_TIME, "2026-06-09T00:00:00Z"), Map.of()).window().start())
+    assertThat(resolve(null, Map.of(Setting.START, "2026-06-10T00:00:00Z"), Map.of()).window().end()).isEqualTo(NOW);
+    assertThat(resolve(null, Map.of(Setting.END, "2026-06-09T00:00:00Z"), Map.of()).window().start())
         .isEqualTo(Instant.parse("2026-06-08T00:00:00Z"));
   }
 
@@ -80,21 +80,25 @@ class ReindexSettingsTest {
     assertThatThrownBy(() -> resolve(null, NO_FLAGS, Map.of("REINDEX_PROCESS_SCORECARDS_HEARTBEAT_TIMEOUT", "5 minutes"))).hasMessageContaining("not a positive duration");
   }
 
+  private static Duration duration(String text) {
+    return Settings.parseDuration(text, () -> "not a duration: " + text);
+  }
+
   @Test
   void durationsInTheUsualNotation() {
-    assertThat(ReindexSettings.duration(ReindexSettings.Setting.HEARTBEAT_TIMEOUT, "1h30m")).isEqualTo(Duration.ofMinutes(90));
-    assertThat(ReindexSettings.duration(ReindexSettings.Setting.HEARTBEAT_TIMEOUT, "90s")).isEqualTo(Duration.ofSeconds(90));
-    assertThat(ReindexSettings.duration(ReindexSettings.Setting.HEARTBEAT_TIMEOUT, "250ms")).isEqualTo(Duration.ofMillis(250));
+    assertThat(duration("1h30m")).isEqualTo(Duration.ofMinutes(90));
+    assertThat(duration("90s")).isEqualTo(Duration.ofSeconds(90));
+    assertThat(duration("250ms")).isEqualTo(Duration.ofMillis(250));
     for (String text : new String[] {"5m", "1h30m", "90s", "250ms", "2h0m5s"}) {
-      Duration d = ReindexSettings.duration(ReindexSettings.Setting.HEARTBEAT_TIMEOUT, text);
-      assertThat(ReindexSettings.duration(ReindexSettings.Setting.HEARTBEAT_TIMEOUT, ReindexSettings.format(d))).isEqualTo(d);
+      Duration d = duration(text);
+      assertThat(duration(Settings.format(d))).isEqualTo(d);
     }
-    assertThat(ReindexSettings.format(Duration.ofMinutes(5))).isEqualTo("5m");
+    assertThat(Settings.format(Duration.ofMinutes(5))).isEqualTo("5m");
   }
 
   @Test
   void theLaunchInputCarriesTheEffectiveValues() {
-    ReindexSettings s = resolve(null, Map.of(ReindexSettings.Setting.MODE, "process"), Map.of());
+    ReindexSettings s = resolve(null, Map.of(Setting.MODE, "process"), Map.of());
     ReindexProcessScorecardsInput input = s.toInput("job-7");
     assertThat(input.getJobId()).isEqualTo("job-7");
     assertThat(input.getBatchSize()).isEqualTo(50);

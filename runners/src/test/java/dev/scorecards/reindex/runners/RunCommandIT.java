@@ -52,12 +52,12 @@ class RunCommandIT {
       "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-01T00:00:00Z|the window is empty",
       "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --batch-size 0|the batch size must be between 1 and 10000",
       "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --batch-size 10001|the batch size must be between 1 and 10000",
-      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --batch-size ten|the batch size 'ten' (REINDEX_PROCESS_SCORECARDS_BATCH_SIZE) is not a whole number",
+      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --batch-size ten|the batch size 'ten' (--batch-size) is not a whole number",
       "--mode|process|--start|2026-04-01T00:00:00Z|--end|2099-04-02T00:00:00Z|more than a minute in the future",
       "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --heartbeat-timeout 5 minutes|is not a positive duration",
-      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --max-attempts 0|attempts must be between 1 and 100",
-      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --chunk-scorecards 0|the chunk size must be at least 1 scorecard",
-      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --retry-backoff soon|the retry back-off 'soon' is not a positive duration",
+      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --max-attempts 0|the max attempts must be between 1 and 100",
+      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --chunk-scorecards 0|the chunk scorecards must be between 1 and",
+      "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --retry-backoff soon|the retry backoff 'soon' (--retry-backoff) is not a positive duration",
       "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --resume 42|the run id '42' is not a run id",
       "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --resume 20261129T040000Z-1a2b3c;DROP TABLE x|is not a run id",
       "--mode|process|--start|2026-04-01T00:00:00Z|--end|2026-04-02T00:00:00Z --resume 20261129T040000Z-abcdef|there is no run 20261129T040000Z-abcdef",
@@ -137,26 +137,4 @@ class RunCommandIT {
     assertThat(TestDatabases.clickHouseRowCount("scorecards")).isEqualTo(1);
   }
 
-  @Test
-  void theDefaultChunkFollowsTheRunnerAndAGivenOneWins() throws Exception {
-    String[] window = {"run", "--mode", "process", "--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z"};
-    RunCommand direct = parse(window);
-    assertThat(direct.policy(direct.settings.resolve()).scorecardsPerChunk()).isEqualTo(100_000);
-    RunCommand flink = parse(concat(window, "--runner", "FlinkRunner"));
-    assertThat(flink.policy(flink.settings.resolve()).scorecardsPerChunk()).isEqualTo(200_000);
-    RunCommand given = parse(concat(window, "--runner", "FlinkRunner", "--chunk-scorecards", "5000"));
-    assertThat(given.policy(given.settings.resolve()).scorecardsPerChunk()).isEqualTo(5_000);
-  }
-
-  private static RunCommand parse(String... args) {
-    CommandLine cli = ReindexCli.commandLine();
-    cli.parseArgs(args);
-    return cli.getSubcommands().get("run").getCommand();
-  }
-
-  private static String[] concat(String[] a, String... b) {
-    String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, all, a.length, b.length);
-    return all;
-  }
 }

@@ -1,5 +1,7 @@
 package dev.scorecards.reindex.tools;
-import dev.scorecards.reindex.runners.ConnectionOptions;
+import dev.scorecards.reindex.runners.CliSettings;
+import dev.scorecards.reindex.runners.Launch;
+import dev.scorecards.reindex.runners.Setting;
 import dev.scorecards.reindex.runners.ExitCodes;
 import dev.scorecards.reindex.runners.RunnerOptions;
 import dev.scorecards.reindex.testing.ContractDatabases;
@@ -353,14 +355,24 @@ public class BenchCommand implements Callable<Integer> {
 
   /** B1 in a process of its own: {@code reindex bench-loop}. */
   @Command(name = "bench-loop", hidden = true, description = "B1: the original job's loop (benchmark baseline).")
-  public static class Loop implements Callable<Integer> {
+  public static class Loop implements Callable<Integer>, CliSettings.Command {
     @Option(names = "--start", required = true) String start;
     @Option(names = "--end", required = true) String end;
-    @picocli.CommandLine.Mixin ConnectionOptions connections;
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public java.util.Set<Setting.Group> settingGroups() {
+      return java.util.EnumSet.of(Setting.Group.CONNECTION);
+    }
+
+    @Override
+    public picocli.CommandLine.Model.CommandSpec spec() {
+      return spec;
+    }
 
     @Override
     public Integer call() throws Exception {
-      long[] n = BaselineLoop.run(connections.postgres(), connections.clickHouse(), ReindexWindow.parse(start, end));
+      long[] n = BaselineLoop.run(Launch.postgres(settings()), Launch.clickHouse(settings()), ReindexWindow.parse(start, end));
       System.out.printf("b1: %,d scorecards, %,d scores%n", n[0], n[1]);
       return ExitCodes.OK;
     }

@@ -1,5 +1,4 @@
 package dev.scorecards.reindex.tools;
-import dev.scorecards.reindex.runners.ConnectionOptions;
 import dev.scorecards.reindex.runners.ExitCodes;
 import dev.scorecards.reindex.runners.RunnerOptions;
 import dev.scorecards.reindex.testing.Seeder;
@@ -11,12 +10,17 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import dev.scorecards.reindex.runners.CliSettings;
+import dev.scorecards.reindex.runners.Launch;
+import dev.scorecards.reindex.runners.Setting;
+import java.util.Set;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 /** {@code reindex seed}: deterministic sample data in the PostgreSQL contract tables. */
 @Command(name = "seed", mixinStandardHelpOptions = true, description = "Generate sample scorecards in PostgreSQL.")
-public class SeedCommand implements Callable<Integer> {
+public class SeedCommand implements Callable<Integer>, CliSettings.Command {
   @Option(names = "--scorecards", required = true, description = "process scorecards to make (a fifth as many conversation scorecards come with them)")
   long scorecards;
 
@@ -35,14 +39,25 @@ public class SeedCommand implements Callable<Integer> {
   @Option(names = "--replace", description = "empty the contract tables first (for local and test databases only)")
   boolean replace;
 
-  @Mixin ConnectionOptions connections;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Set<Setting.Group> settingGroups() {
+    return java.util.EnumSet.of(Setting.Group.CONNECTION);
+  }
+
+  @Override
+  public CommandSpec spec() {
+    return spec;
+  }
 
   @Override
   public Integer call() throws Exception {
     Instant endTime = end == null ? Instant.now().truncatedTo(ChronoUnit.HOURS) : ReindexWindow.parseTime("end", end);
     Instant startTime = start == null ? endTime.minus(Duration.ofDays(7)) : ReindexWindow.parseTime("start", start);
     Seeder.Spec spec = new Seeder.Spec(scorecards, scoresPerScorecard, ReindexWindow.of(startTime, endTime), seed);
-    try (Connection connection = connections.postgres().connect()) {
+    try (Connection connection = Launch.postgres(settings()).connect()) {
       Seeder.Result r = Seeder.seed(connection, spec, replace);
       System.out.printf(
           "seeded %,d process scorecards, %,d conversation scorecards, %,d scores, %,d conversations in %s (%.1f s)%n",

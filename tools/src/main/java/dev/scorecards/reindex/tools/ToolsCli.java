@@ -1,5 +1,4 @@
 package dev.scorecards.reindex.tools;
-import dev.scorecards.reindex.runners.ConnectionOptions;
 import dev.scorecards.reindex.runners.ExitCodes;
 import dev.scorecards.reindex.runners.RunnerOptions;
 

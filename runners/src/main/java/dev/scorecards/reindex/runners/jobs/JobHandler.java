@@ -4,6 +4,8 @@ import dev.scorecards.reindex.proto.Job;
 import dev.scorecards.reindex.proto.JobType;
 import dev.scorecards.reindex.proto.ReindexProcessScorecardsInput;
 import dev.scorecards.reindex.runners.ReindexSettings;
+import dev.scorecards.reindex.runners.Setting;
+import dev.scorecards.reindex.runners.Settings;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
@@ -56,7 +58,7 @@ public final class JobHandler implements AutoCloseable {
   }
 
   private final Launcher launcher;
-  private final Map<String, String> env;
+  private final Settings settings;
   private final Supplier<Instant> clock;
   private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "reindex-job");
@@ -65,10 +67,16 @@ public final class JobHandler implements AutoCloseable {
   });
   private final Map<String, AtomicReference<JobState>> jobs = new ConcurrentHashMap<>();
 
-  public JobHandler(Launcher launcher, Map<String, String> env, Supplier<Instant> clock) {
+  /** {@code settings} are the server's: a job's payload overrides the window and job settings. */
+  public JobHandler(Launcher launcher, Settings settings, Supplier<Instant> clock) {
     this.launcher = launcher;
-    this.env = env;
+    this.settings = settings.with(Setting.MODE, "process", "the job type");
     this.clock = clock;
+  }
+
+  /** With the settings of this environment alone. */
+  public JobHandler(Launcher launcher, Map<String, String> env, Supplier<Instant> clock) {
+    this(launcher, Settings.fromEnvironment(env), clock);
   }
 
   /** Checks, validates and launches; returns the new job's id. Throws {@link Refused}. */
@@ -82,11 +90,9 @@ public final class JobHandler implements AutoCloseable {
     if (!job.getPayload().hasReindexProcessScorecards()) {
       throw new Refused(400, "the job has no reindex_process_scorecards payload");
     }
-    ReindexSettings settings;
+    ReindexSettings effective;
     try {
-      Map<ReindexSettings.Setting, String> flags = new EnumMap<>(ReindexSettings.Setting.class);
-      flags.put(ReindexSettings.Setting.MODE, "process");
-      settings = ReindexSettings.resolve(job.getPayload().getReindexProcessScorecards(), flags, env, false, clock.get());
+      effective = ReindexSettings.resolve(job.getPayload().getReindexProcessScorecards(), settings, clock.get());
     } catch (IllegalArgumentException e) {
       throw new Refused(400, "invalid payload: " + e.getMessage());
     }
@@ -98,7 +104,7 @@ public final class JobHandler implements AutoCloseable {
     if (jobs.putIfAbsent(id, state) != null) {
       throw new Refused(409, "a job with the id " + id + " exists already");
     }
-    ReindexProcessScorecardsInput input = settings.toInput(id);
+    ReindexProcessScorecardsInput input = effective.toInput(id);
     worker.submit(() -> run(state, input));
     return id;
   }

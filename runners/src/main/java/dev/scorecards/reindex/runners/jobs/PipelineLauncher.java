@@ -8,19 +8,29 @@ import dev.scorecards.reindex.run.ReindexJob;
 import dev.scorecards.reindex.run.ResumableReindex;
 import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.proto.ReindexProcessScorecardsInput;
-import dev.scorecards.reindex.runners.RunnerOptions;
+import dev.scorecards.reindex.runners.Launch;
+import dev.scorecards.reindex.runners.ReindexSettings;
+import dev.scorecards.reindex.runners.Settings;
+import java.util.List;
+import java.util.Map;
 import dev.scorecards.reindex.verify.VerificationReport;
 import dev.scorecards.reindex.verify.Verifier;
 import java.time.Instant;
 
-/** Launches the process reindex for a job: the same run and verification as {@code reindex run}. */
+/**
+ * Launches the process reindex for a job: the same run and verification as {@code reindex run},
+ * on the runner, chunk size and back-off the server was started with.
+ */
 public final class PipelineLauncher implements JobHandler.Launcher {
-  private final PostgresSettings postgres;
-  private final ClickHouseSettings clickHouse;
+  private final Launch launch;
 
+  public PipelineLauncher(Launch launch) {
+    this.launch = launch;
+  }
+
+  /** The default launch (DirectRunner) against these databases. */
   public PipelineLauncher(PostgresSettings postgres, ClickHouseSettings clickHouse) {
-    this.postgres = postgres;
-    this.clickHouse = clickHouse;
+    this(Launch.of(Settings.fromEnvironment(Map.of()), List.of(), Map.of()).withConnections(postgres, clickHouse));
   }
 
   @Override
@@ -28,15 +38,14 @@ public final class PipelineLauncher implements JobHandler.Launcher {
     ReindexWindow window = ReindexWindow.of(
         Instant.ofEpochSecond(input.getStartTime().getSeconds(), input.getStartTime().getNanos()),
         Instant.ofEpochSecond(input.getEndTime().getSeconds(), input.getEndTime().getNanos()));
-    ReindexConfig config = ReindexConfig.of(Mode.process, window, postgres, clickHouse)
-        .withBatchSize(input.getBatchSize())
-        .withCleanUpBeforeWrite(input.getCleanUpBeforeWrite());
-    ResumableReindex.Policy policy = ResumableReindex.Policy.of(
+    ReindexSettings job = new ReindexSettings(Mode.process, window, input.getBatchSize(), input.getCleanUpBeforeWrite(),
         input.getMaxAttempts() > 0 ? input.getMaxAttempts() : 6,
         input.hasHeartbeatTimeout() && (input.getHeartbeatTimeout().getSeconds() > 0 || input.getHeartbeatTimeout().getNanos() > 0)
             ? java.time.Duration.ofSeconds(input.getHeartbeatTimeout().getSeconds(), input.getHeartbeatTimeout().getNanos())
             : java.time.Duration.ofMinutes(5));
-    ResumableReindex.Outcome outcome = ResumableReindex.run(config, policy, RunnerOptions.direct(), null, c -> {
+    ReindexConfig config = launch.config(job);
+    ResumableReindex.Policy policy = launch.policy(job);
+    ResumableReindex.Outcome outcome = ResumableReindex.run(config, policy, launch.runner().pipelineOptionsInBackground(), null, c -> {
       VerificationReport report = new Verifier(c.postgres(), c.clickHouse()).verify(c.window());
       return report.equal() ? null : report.tables().stream()
           .map(t -> t.table() + " " + t.missing().size() + " missing, " + t.extra().size() + " extra, " + t.different().size() + " different")
