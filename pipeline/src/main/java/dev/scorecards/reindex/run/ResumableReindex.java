@@ -4,6 +4,8 @@ import dev.scorecards.reindex.clickhouse.ClickHouseClient;
 import dev.scorecards.reindex.model.ReindexWindow;
 
 import java.time.Duration;
+import org.apache.beam.sdk.util.BackOff;
+import org.apache.beam.sdk.util.FluentBackoff;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -65,13 +67,18 @@ public final class ResumableReindex {
       return new Policy(maxAttempts, heartbeatTimeout, initialBackoff, maxBackoff, n);
     }
 
-    /** The wait before attempt {@code next} (2, 3, ...): initial, doubled each time, at most max. */
-    public Duration backoffBefore(int next) {
-      Duration d = initialBackoff;
-      for (int i = 2; i < next && d.compareTo(maxBackoff) < 0; i++) {
-        d = d.multipliedBy(2);
-      }
-      return d.compareTo(maxBackoff) > 0 ? maxBackoff : d;
+    /**
+     * The waits between attempts: Beam's exponential back-off from {@code initialBackoff},
+     * at most {@code maxBackoff}, each randomized by up to half so that runs failing together
+     * do not retry together.
+     */
+    public BackOff backoff() {
+      return FluentBackoff.DEFAULT
+          .withInitialBackoff(org.joda.time.Duration.millis(initialBackoff.toMillis()))
+          .withExponent(2)
+          .withMaxBackoff(org.joda.time.Duration.millis(maxBackoff.toMillis()))
+          .withMaxRetries(maxAttempts - 1)
+          .backoff();
     }
   }
 
@@ -154,11 +161,12 @@ public final class ResumableReindex {
     long began = System.nanoTime();
     State state = new State(config, policy, options, resumeRunId, verification, listener);
     Throwable last = null;
+    BackOff backoff = policy.backoff();
     for (int attempt = 1; attempt <= policy.maxAttempts(); attempt++) {
       if (attempt > 1) {
-        Duration wait = policy.backoffBefore(attempt);
-        listener.log(String.format("attempt %d of %d in %.1f s", attempt, policy.maxAttempts(), wait.toMillis() / 1000.0));
-        Thread.sleep(wait.toMillis());
+        long wait = nextBackOff(backoff);
+        listener.log(String.format("attempt %d of %d in %.1f s", attempt, policy.maxAttempts(), wait / 1000.0));
+        Thread.sleep(wait);
       }
       state.attemptsMade = attempt;
       try {
@@ -182,6 +190,10 @@ public final class ResumableReindex {
       }
     }
     throw new IllegalStateException("unreachable", last);
+  }
+
+  private static long nextBackOff(BackOff backoff) {
+    return Math.max(0, backoff.nextBackOffMillis());
   }
 
   /** One attempt in a worker thread, abandoned when no beat arrives for the heartbeat time-out. */

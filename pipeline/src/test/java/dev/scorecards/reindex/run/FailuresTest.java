@@ -58,11 +58,12 @@ class FailuresTest {
   @Test
   void backOffDoublesUpToTheMaximum() {
     ResumableReindex.Policy p = ResumableReindex.Policy.of(6, Duration.ofMinutes(5)).withBackoff(Duration.ofSeconds(2), Duration.ofSeconds(10));
-    assertThat(p.backoffBefore(2)).isEqualTo(Duration.ofSeconds(2));
-    assertThat(p.backoffBefore(3)).isEqualTo(Duration.ofSeconds(4));
-    assertThat(p.backoffBefore(4)).isEqualTo(Duration.ofSeconds(8));
-    assertThat(p.backoffBefore(5)).isEqualTo(Duration.ofSeconds(10));
-    assertThat(p.backoffBefore(6)).isEqualTo(Duration.ofSeconds(10));
+    // 2, 4, 8, then at most 10 s, each randomized by up to half; none after the last attempt.
+    org.apache.beam.sdk.util.BackOff backoff = p.backoff();
+    for (long expected : new long[] {2_000, 4_000, 8_000, 10_000, 10_000}) {
+      assertThat(backoff.nextBackOffMillis()).isBetween(expected / 2, expected * 3 / 2);
+    }
+    assertThat(backoff.nextBackOffMillis()).isEqualTo(org.apache.beam.sdk.util.BackOff.STOP);
   }
 
   @Test
