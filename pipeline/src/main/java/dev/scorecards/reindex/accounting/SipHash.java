@@ -5,15 +5,16 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * SipHash-2-4 with the key (0, 0) over one byte array: ClickHouse's {@code sipHash64}, and
- * what Guava's {@code Hashing.sipHash24(0, 0)} computes (the test holds the two equal). Ours
- * because the accounting hashes every score row: through Guava's streaming hasher (a hasher and
- * two byte buffers per call, the message read through a ByteBuffer) the digest was a quarter of
- * the Flink task thread's CPU; this reads the message eight bytes at a time from the array and
- * allocates nothing (2 million digests: 350 -> 180 ms warm, 900 -> 175 ms cold).
+ * SipHash-2-4 with the key (0, 0) over one byte array: ClickHouse's {@code sipHash64}, and what
+ * Guava's {@code Hashing.sipHash24(0, 0)} computes (the test holds the two equal). Ours because the
+ * accounting hashes every score row: through Guava's streaming hasher (a hasher and two byte
+ * buffers per call, the message read through a ByteBuffer) the digest was a quarter of the Flink
+ * task thread's CPU; this reads the message eight bytes at a time from the array and allocates
+ * nothing (2 million digests: 350 -> 180 ms warm, 900 -> 175 ms cold).
  */
 final class SipHash {
-  private static final VarHandle LITTLE_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LITTLE_ENDIAN_LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private SipHash() {}
 
@@ -22,10 +23,10 @@ final class SipHash {
   }
 
   /**
-   * The hash of the first {@code length} bytes of {@code message}. The round is written out
-   * where it is used (whole words, the last word, finalization): folding the last word or the
-   * finalization into the words' loop made it 25-40% slower (2 million messages of 50-60
-   * bytes: 105-118 ms against 83-84 ms).
+   * The hash of the first {@code length} bytes of {@code message}. The round is written out where
+   * it is used (whole words, the last word, finalization): folding the last word or the
+   * finalization into the words' loop made it 25-40% slower (2 million messages of 50-60 bytes:
+   * 105-118 ms against 83-84 ms).
    */
   static long hash24(byte[] message, int length) {
     long v0 = 0x736f6d6570736575L;
@@ -37,10 +38,20 @@ final class SipHash {
       long m = (long) LITTLE_ENDIAN_LONG.get(message, i);
       v3 ^= m;
       for (int round = 0; round < 2; round++) {
-        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+        v0 += v1;
+        v1 = Long.rotateLeft(v1, 13);
+        v1 ^= v0;
+        v0 = Long.rotateLeft(v0, 32);
+        v2 += v3;
+        v3 = Long.rotateLeft(v3, 16);
+        v3 ^= v2;
+        v0 += v3;
+        v3 = Long.rotateLeft(v3, 21);
+        v3 ^= v0;
+        v2 += v1;
+        v1 = Long.rotateLeft(v1, 17);
+        v1 ^= v2;
+        v2 = Long.rotateLeft(v2, 32);
       }
       v0 ^= m;
     }
@@ -51,18 +62,38 @@ final class SipHash {
     }
     v3 ^= m;
     for (int round = 0; round < 2; round++) {
-      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+      v0 += v1;
+      v1 = Long.rotateLeft(v1, 13);
+      v1 ^= v0;
+      v0 = Long.rotateLeft(v0, 32);
+      v2 += v3;
+      v3 = Long.rotateLeft(v3, 16);
+      v3 ^= v2;
+      v0 += v3;
+      v3 = Long.rotateLeft(v3, 21);
+      v3 ^= v0;
+      v2 += v1;
+      v1 = Long.rotateLeft(v1, 17);
+      v1 ^= v2;
+      v2 = Long.rotateLeft(v2, 32);
     }
     v0 ^= m;
     v2 ^= 0xff;
     for (int round = 0; round < 4; round++) {
-      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+      v0 += v1;
+      v1 = Long.rotateLeft(v1, 13);
+      v1 ^= v0;
+      v0 = Long.rotateLeft(v0, 32);
+      v2 += v3;
+      v3 = Long.rotateLeft(v3, 16);
+      v3 ^= v2;
+      v0 += v3;
+      v3 = Long.rotateLeft(v3, 21);
+      v3 ^= v0;
+      v2 += v1;
+      v1 = Long.rotateLeft(v1, 17);
+      v1 ^= v2;
+      v2 = Long.rotateLeft(v2, 32);
     }
     return v0 ^ v1 ^ v2 ^ v3;
   }

@@ -14,10 +14,10 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Queries, mutations and checks against ClickHouse over its HTTP interface (the writes of
- * rows go through ClickHouseIO). Results come back as TabSeparated text, which ClickHouse
- * 18.16 and current releases both speak. Every request has a connect and a request
- * time-out. Credentials travel in a Basic authorization header, never in the URL.
+ * Queries, mutations and checks against ClickHouse over its HTTP interface (the writes of rows go
+ * through ClickHouseIO). Results come back as TabSeparated text, which ClickHouse 18.16 and current
+ * releases both speak. Every request has a connect and a request time-out. Credentials travel in a
+ * Basic authorization header, never in the URL.
  */
 public final class ClickHouseClient {
   /** Mutations name thousands of ids; the default 256 KiB query size is too small for that. */
@@ -35,10 +35,15 @@ public final class ClickHouseClient {
   }
 
   public ClickHouseClient(ClickHouseSettings settings, Duration requestTimeout) {
-    this(settings, HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build(), requestTimeout, "");
+    this(
+        settings,
+        HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build(),
+        requestTimeout,
+        "");
   }
 
-  private ClickHouseClient(ClickHouseSettings settings, HttpClient http, Duration requestTimeout, String extraSettings) {
+  private ClickHouseClient(
+      ClickHouseSettings settings, HttpClient http, Duration requestTimeout, String extraSettings) {
     this.settings = settings;
     this.http = http;
     this.requestTimeout = requestTimeout;
@@ -48,7 +53,8 @@ public final class ClickHouseClient {
   /** A client that sends a ClickHouse setting with every request. */
   public ClickHouseClient withSetting(String name, String value) {
     ClickHouseSettings.requireIdentifier("ClickHouse setting", name);
-    return new ClickHouseClient(settings, http, requestTimeout, extraSettings + "&" + name + "=" + enc(value));
+    return new ClickHouseClient(
+        settings, http, requestTimeout, extraSettings + "&" + name + "=" + enc(value));
   }
 
   public ClickHouseSettings settings() {
@@ -70,12 +76,16 @@ public final class ClickHouseClient {
   }
 
   /**
-   * Inserts TabSeparated rows into {@code table} (qualified by the database): the statement
-   * travels in the URL, the values in the body, so no value is ever parsed as SQL.
+   * Inserts TabSeparated rows into {@code table} (qualified by the database): the statement travels
+   * in the URL, the values in the body, so no value is ever parsed as SQL.
    */
   public void insertTsv(String table, CharSequence tsv) {
-    String sql = "INSERT INTO " + settings.database() + "." + ClickHouseSettings.requireIdentifier("ClickHouse table", table)
-        + " FORMAT TabSeparated";
+    String sql =
+        "INSERT INTO "
+            + settings.database()
+            + "."
+            + ClickHouseSettings.requireIdentifier("ClickHouse table", table)
+            + " FORMAT TabSeparated";
     send(sql, HttpRequest.BodyPublishers.ofString(tsv.toString()), null, "&query=" + enc(sql));
   }
 
@@ -89,32 +99,42 @@ public final class ClickHouseClient {
    * streamed while {@code rows} produces them (from a PostgreSQL cursor, say): the source and
    * ClickHouse work at the same time and nothing holds all the rows in memory.
    */
-  public String executeWithStreamedExternalTable(String sql, String name, String structure, RowsWriter rows) {
+  public String executeWithStreamedExternalTable(
+      String sql, String name, String structure, RowsWriter rows) {
     String boundary = "reindex-" + UUID.randomUUID();
     java.io.PipedInputStream in = new java.io.PipedInputStream(1 << 20);
-    java.util.concurrent.CompletableFuture<Void> produced = new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<Void> produced =
+        new java.util.concurrent.CompletableFuture<>();
     java.io.PipedOutputStream pipe;
     try {
       pipe = new java.io.PipedOutputStream(in);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    Thread producer = new Thread(() -> {
-      try (java.io.OutputStream out = new java.io.BufferedOutputStream(pipe, 1 << 16)) {
-        out.write(partHead(boundary, name).getBytes(StandardCharsets.UTF_8));
-        rows.write(out);
-        out.write(partTail(boundary).getBytes(StandardCharsets.UTF_8));
-        produced.complete(null);
-      } catch (Throwable t) {
-        produced.completeExceptionally(t);
-      }
-    }, "reindex-external-table");
+    Thread producer =
+        new Thread(
+            () -> {
+              try (java.io.OutputStream out = new java.io.BufferedOutputStream(pipe, 1 << 16)) {
+                out.write(partHead(boundary, name).getBytes(StandardCharsets.UTF_8));
+                rows.write(out);
+                out.write(partTail(boundary).getBytes(StandardCharsets.UTF_8));
+                produced.complete(null);
+              } catch (Throwable t) {
+                produced.completeExceptionally(t);
+              }
+            },
+            "reindex-external-table");
     producer.setDaemon(true);
     producer.start();
     String result;
     try {
-      result = send(sql, HttpRequest.BodyPublishers.ofInputStream(() -> in), "multipart/form-data; boundary=" + boundary,
-          externalTableParams(sql, name, structure), true);
+      result =
+          send(
+              sql,
+              HttpRequest.BodyPublishers.ofInputStream(() -> in),
+              "multipart/form-data; boundary=" + boundary,
+              externalTableParams(sql, name, structure),
+              true);
     } catch (RuntimeException e) {
       producer.interrupt();
       throw e;
@@ -126,27 +146,38 @@ public final class ClickHouseClient {
       if (cause instanceof RuntimeException r) {
         throw r;
       }
-      throw new IllegalStateException("producing the rows of the external table " + name + " failed: " + cause, cause);
+      throw new IllegalStateException(
+          "producing the rows of the external table " + name + " failed: " + cause, cause);
     }
     return result;
   }
 
   /**
-   * Runs {@code sql} with an external table {@code name} of the given structure
-   * (for example {@code "id String, t UInt32"}) holding {@code tsv}: one TabSeparated line a
-   * row. ClickHouse joins it like a temporary table, so thousands of keys can be looked up
-   * without being spelled into the query.
+   * Runs {@code sql} with an external table {@code name} of the given structure (for example {@code
+   * "id String, t UInt32"}) holding {@code tsv}: one TabSeparated line a row. ClickHouse joins it
+   * like a temporary table, so thousands of keys can be looked up without being spelled into the
+   * query.
    */
-  public String executeWithExternalTable(String sql, String name, String structure, CharSequence tsv) {
+  public String executeWithExternalTable(
+      String sql, String name, String structure, CharSequence tsv) {
     String boundary = "reindex-" + UUID.randomUUID();
     String body = partHead(boundary, name) + tsv + partTail(boundary);
-    return send(sql, HttpRequest.BodyPublishers.ofString(body), "multipart/form-data; boundary=" + boundary,
+    return send(
+        sql,
+        HttpRequest.BodyPublishers.ofString(body),
+        "multipart/form-data; boundary=" + boundary,
         externalTableParams(sql, name, structure));
   }
 
   private static String partHead(String boundary, String name) {
-    return "--" + boundary + "\r\n"
-        + "Content-Disposition: form-data; name=\"" + name + "\"; filename=\"" + name + "\"\r\n"
+    return "--"
+        + boundary
+        + "\r\n"
+        + "Content-Disposition: form-data; name=\""
+        + name
+        + "\"; filename=\""
+        + name
+        + "\"\r\n"
         + "Content-Type: application/octet-stream\r\n\r\n";
   }
 
@@ -155,7 +186,15 @@ public final class ClickHouseClient {
   }
 
   private static String externalTableParams(String sql, String name, String structure) {
-    return "&query=" + enc(sql) + "&" + enc(name) + "_structure=" + enc(structure) + "&" + enc(name) + "_format=TabSeparated";
+    return "&query="
+        + enc(sql)
+        + "&"
+        + enc(name)
+        + "_structure="
+        + enc(structure)
+        + "&"
+        + enc(name)
+        + "_format=TabSeparated";
   }
 
   private static final String STALE_CONNECTION = "HTTP/1.1 header parser received no bytes";
@@ -168,41 +207,63 @@ public final class ClickHouseClient {
     }
   }
 
-  private String send(String sql, HttpRequest.BodyPublisher body, String contentType, String extraParams) {
+  private String send(
+      String sql, HttpRequest.BodyPublisher body, String contentType, String extraParams) {
     return send(sql, body, contentType, extraParams, false);
   }
 
-  private String send(String sql, HttpRequest.BodyPublisher body, String contentType, String extraParams, boolean streamed) {
-    URI uri = URI.create(settings.uri() + "?database=" + enc(settings.database())
-        + "&max_query_size=" + MAX_QUERY_SIZE + extraSettings + extraParams);
+  private String send(
+      String sql,
+      HttpRequest.BodyPublisher body,
+      String contentType,
+      String extraParams,
+      boolean streamed) {
+    URI uri =
+        URI.create(
+            settings.uri()
+                + "?database="
+                + enc(settings.database())
+                + "&max_query_size="
+                + MAX_QUERY_SIZE
+                + extraSettings
+                + extraParams);
     HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(requestTimeout).POST(body);
     if (contentType != null) {
       request.header("Content-Type", contentType);
     }
-    String credentials = settings.user() + ":" + (settings.password() == null ? "" : settings.password());
-    request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
+    String credentials =
+        settings.user() + ":" + (settings.password() == null ? "" : settings.password());
+    request.header(
+        "Authorization",
+        "Basic "
+            + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
     HttpResponse<String> response;
     try {
       try {
         // A streamed body cannot be sent twice, so it never goes out on a kept-alive connection
         // that ClickHouse may have closed meanwhile (seen once in CI as "http1_0 content, bytes
         // received: 0"): a client of its own opens a new connection for it.
-        HttpClient client = streamed ? HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build() : http;
-        response = client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        HttpClient client =
+            streamed ? HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build() : http;
+        response =
+            client.send(
+                request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       } catch (IOException e) {
         // A kept-alive connection that ClickHouse closed meanwhile (its keep_alive_timeout is
         // 3 s) fails before the server saw the request: send it once more on a new connection.
         if (!STALE_CONNECTION.equals(e.getMessage()) || streamed) {
           throw e;
         }
-        response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        response =
+            http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       }
     } catch (IOException e) {
       throw new ClickHouseUnavailableException(
           "could not reach ClickHouse at " + settings.httpUrl() + ": " + describe(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ClickHouseUnavailableException("interrupted while waiting for ClickHouse at " + settings.httpUrl(), e);
+      throw new ClickHouseUnavailableException(
+          "interrupted while waiting for ClickHouse at " + settings.httpUrl(), e);
     }
     if (response.statusCode() != 200) {
       String first = response.body().strip();
@@ -210,7 +271,14 @@ public final class ClickHouseClient {
         first = first.substring(0, 500) + "...";
       }
       throw new ClickHouseQueryException(
-          "ClickHouse at " + settings.httpUrl() + " refused " + abbreviate(sql) + " (HTTP " + response.statusCode() + "): " + first);
+          "ClickHouse at "
+              + settings.httpUrl()
+              + " refused "
+              + abbreviate(sql)
+              + " (HTTP "
+              + response.statusCode()
+              + "): "
+              + first);
     }
     return response.body();
   }

@@ -1,14 +1,13 @@
 package dev.scorecards.reindex.clickhouse;
 
 import dev.scorecards.reindex.model.ClickHouseTable;
-
 import java.io.Serializable;
 import java.net.URI;
 import java.util.regex.Pattern;
 
 /**
- * Where the target ClickHouse is: its HTTP address and database. The password, when there is
- * one, comes from the environment and is never printed.
+ * Where the target ClickHouse is: its HTTP address and database. The password, when there is one,
+ * comes from the environment and is never printed.
  */
 public record ClickHouseSettings(String httpUrl, String database, String user, String password)
     implements Serializable {
@@ -19,25 +18,37 @@ public record ClickHouseSettings(String httpUrl, String database, String user, S
     try {
       uri = URI.create(httpUrl);
     } catch (IllegalArgumentException | NullPointerException e) {
-      throw new IllegalArgumentException("the ClickHouse URL '" + httpUrl + "' is not a URL such as http://127.0.0.1:8123");
+      throw new IllegalArgumentException(
+          "the ClickHouse URL '" + httpUrl + "' is not a URL such as http://127.0.0.1:8123");
     }
-    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-      throw new IllegalArgumentException("the ClickHouse URL '" + httpUrl + "' is not an http(s) URL such as http://127.0.0.1:8123");
+    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())
+        || uri.getHost() == null) {
+      throw new IllegalArgumentException(
+          "the ClickHouse URL '"
+              + httpUrl
+              + "' is not an http(s) URL such as http://127.0.0.1:8123");
     }
     // Every request adds its own parameters: a query string here would be sent with each of
     // them (ClickHouse prepends a `query` parameter to the body), and credentials belong in
     // the environment, not in a URL that gets printed.
-    if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null
-        || (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/"))) {
-      throw new IllegalArgumentException("the ClickHouse URL '" + (uri.getRawUserInfo() == null ? httpUrl : "(with credentials)")
-          + "' must be only scheme, host and port, such as http://127.0.0.1:8123");
+    if (uri.getRawQuery() != null
+        || uri.getRawFragment() != null
+        || uri.getRawUserInfo() != null
+        || (uri.getRawPath() != null
+            && !uri.getRawPath().isEmpty()
+            && !uri.getRawPath().equals("/"))) {
+      throw new IllegalArgumentException(
+          "the ClickHouse URL '"
+              + (uri.getRawUserInfo() == null ? httpUrl : "(with credentials)")
+              + "' must be only scheme, host and port, such as http://127.0.0.1:8123");
     }
     requireIdentifier("ClickHouse database", database);
   }
 
   public static String requireIdentifier(String what, String name) {
     if (name == null || !IDENTIFIER.matcher(name).matches()) {
-      throw new IllegalArgumentException("the " + what + " name '" + name + "' is not a plain identifier (letters, digits, _)");
+      throw new IllegalArgumentException(
+          "the " + what + " name '" + name + "' is not a plain identifier (letters, digits, _)");
     }
     return name;
   }
@@ -46,47 +57,66 @@ public record ClickHouseSettings(String httpUrl, String database, String user, S
     return URI.create(httpUrl.endsWith("/") ? httpUrl : httpUrl + "/");
   }
 
-  /** {@code database.table}: ClickHouseIO ignores the database of its URL, so tables are always qualified. */
+  /**
+   * {@code database.table}: ClickHouseIO ignores the database of its URL, so tables are always
+   * qualified.
+   */
   public String qualified(ClickHouseTable table) {
     return database + "." + table.tableName();
   }
 
   /**
-   * The JDBC URL for ClickHouseIO. These settings are the ones that write correctly to
-   * ClickHouse 18.16 with clickhouse-jdbc 0.6.4: without {@code compress=0} and the
-   * HTTP_CLIENT provider inserts are sent empty or hang (README, "ClickHouse versions").
-   * With {@code deduplicate} false every INSERT carries the
-   * server setting {@code insert_deduplicate=0} (a clean-up run: on Replicated tables a block
-   * deleted and written again identically would otherwise be dropped as a duplicate).
-   * ClickHouseIO's own {@code withInsertDeduplicate} sends a setting name ClickHouse does not
-   * know, so the setting goes through the driver's {@code custom_settings}.
+   * The JDBC URL for ClickHouseIO. These settings are the ones that write correctly to ClickHouse
+   * 18.16 with clickhouse-jdbc 0.6.4: without {@code compress=0} and the HTTP_CLIENT provider
+   * inserts are sent empty or hang (README, "ClickHouse versions"). With {@code deduplicate} false
+   * every INSERT carries the server setting {@code insert_deduplicate=0} (a clean-up run: on
+   * Replicated tables a block deleted and written again identically would otherwise be dropped as a
+   * duplicate). ClickHouseIO's own {@code withInsertDeduplicate} sends a setting name ClickHouse
+   * does not know, so the setting goes through the driver's {@code custom_settings}.
    */
   public String jdbcUrlFor(String serverVersion, boolean deduplicate) {
     URI uri = uri();
     int port = uri.getPort() > 0 ? uri.getPort() : ("https".equals(uri.getScheme()) ? 8443 : 8123);
-    StringBuilder url = new StringBuilder("jdbc:clickhouse:").append(uri.getScheme()).append("://")
-        .append(uri.getHost()).append(':').append(port).append('/').append(database)
-        .append("?server_version=").append(serverVersion)
-        .append("&server_time_zone=UTC&compress=0&http_connection_provider=HTTP_CLIENT")
-        .append("&connect_timeout=10000&socket_timeout=600000")
-        // 64 KiB instead of the driver's 8 KiB buffers between the row encoder and the HTTP
-        // sender (measured with the DirectRunner at 1 thread, 2 million scores: 20.5-20.8 s
-        // and 19.6-20.5 CPU s together with the thread count, README, issue 7), handed over
-        // through a blocking queue: the driver's default non-blocking queue spins on both sides
-        // while the other is busy (JFR: its writeBytes was the hottest frame). Blocking: 18.3-19.2 s
-        // and 16.7-17.2 CPU s against 19.4-21.1 s and 19.4-21.1 CPU s (Flink 19.3-19.7 s against 21.1-21.2 s).
-        .append("&buffer_size=65536&write_buffer_size=65536&use_blocking_queue=true")
-        .append(deduplicate ? "" : "&custom_settings=insert_deduplicate%3D0")
-        .append("&user=").append(java.net.URLEncoder.encode(user, java.nio.charset.StandardCharsets.UTF_8));
+    StringBuilder url =
+        new StringBuilder("jdbc:clickhouse:")
+            .append(uri.getScheme())
+            .append("://")
+            .append(uri.getHost())
+            .append(':')
+            .append(port)
+            .append('/')
+            .append(database)
+            .append("?server_version=")
+            .append(serverVersion)
+            .append("&server_time_zone=UTC&compress=0&http_connection_provider=HTTP_CLIENT")
+            .append("&connect_timeout=10000&socket_timeout=600000")
+            // 64 KiB instead of the driver's 8 KiB buffers between the row encoder and the HTTP
+            // sender (measured with the DirectRunner at 1 thread, 2 million scores: 20.5-20.8 s
+            // and 19.6-20.5 CPU s together with the thread count, README, issue 7), handed over
+            // through a blocking queue: the driver's default non-blocking queue spins on both sides
+            // while the other is busy (JFR: its writeBytes was the hottest frame). Blocking:
+            // 18.3-19.2 s
+            // and 16.7-17.2 CPU s against 19.4-21.1 s and 19.4-21.1 CPU s (Flink 19.3-19.7 s
+            // against 21.1-21.2 s).
+            .append("&buffer_size=65536&write_buffer_size=65536&use_blocking_queue=true")
+            .append(deduplicate ? "" : "&custom_settings=insert_deduplicate%3D0")
+            .append("&user=")
+            .append(java.net.URLEncoder.encode(user, java.nio.charset.StandardCharsets.UTF_8));
     if (password != null && !password.isEmpty()) {
-      url.append("&password=").append(java.net.URLEncoder.encode(password, java.nio.charset.StandardCharsets.UTF_8));
+      url.append("&password=")
+          .append(java.net.URLEncoder.encode(password, java.nio.charset.StandardCharsets.UTF_8));
     }
     return url.toString();
   }
 
   @Override
   public String toString() {
-    return "ClickHouse " + httpUrl + " database " + database + " as " + user
+    return "ClickHouse "
+        + httpUrl
+        + " database "
+        + database
+        + " as "
+        + user
         + (password == null || password.isEmpty() ? "" : " (password from environment)");
   }
 }

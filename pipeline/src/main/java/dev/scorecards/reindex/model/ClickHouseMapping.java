@@ -4,14 +4,13 @@ import java.time.Instant;
 import org.apache.beam.sdk.values.Row;
 
 /**
- * The mapping of {@code contract/clickhouse.sql}, from PostgreSQL values to ClickHouse rows:
- * text NULL becomes '', booleans become 0/1, timestamps become UTC whole seconds
- * (truncated, not rounded), and {@code is_process_scorecard} is 1 exactly when the
- * template revision has type 2.
+ * The mapping of {@code contract/clickhouse.sql}, from PostgreSQL values to ClickHouse rows: text
+ * NULL becomes '', booleans become 0/1, timestamps become UTC whole seconds (truncated, not
+ * rounded), and {@code is_process_scorecard} is 1 exactly when the template revision has type 2.
  *
- * <p>Rows are built with {@code attachValues}, which skips Beam's per-row type check: that
- * check was a fifth of the pipeline's CPU (profiled with JFR at 2 million scores). The types
- * are checked once per kind of row by {@code ClickHouseMappingTest} instead.
+ * <p>Rows are built with {@code attachValues}, which skips Beam's per-row type check: that check
+ * was a fifth of the pipeline's CPU (profiled with JFR at 2 million scores). The types are checked
+ * once per kind of row by {@code ClickHouseMappingTest} instead.
  */
 public final class ClickHouseMapping {
   public static final int PROCESS_TEMPLATE_TYPE = 2;
@@ -54,13 +53,14 @@ public final class ClickHouseMapping {
   }
 
   /**
-   * A score row; the scorecard columns it repeats come from its (already mapped) scorecard,
-   * read by position (by name, each is a lookup in the schema's map: 2 million scores, 7 each).
+   * A score row; the scorecard columns it repeats come from its (already mapped) scorecard, read by
+   * position (by name, each is a lookup in the schema's map: 2 million scores, 7 each).
    */
   public static Row score(Row scorecard, SourceScore s) {
     String scorecardId = scorecard.getString(SCORECARD_ID);
     if (!scorecardId.equals(text(s.scorecardId()))) {
-      throw new IllegalArgumentException("score of scorecard " + s.scorecardId() + " joined to scorecard " + scorecardId);
+      throw new IllegalArgumentException(
+          "score of scorecard " + s.scorecardId() + " joined to scorecard " + scorecardId);
     }
     return Row.withSchema(ClickHouseTable.SCORES.beamSchema())
         .attachValues(
@@ -89,9 +89,14 @@ public final class ClickHouseMapping {
     return ClickHouseTable.SCORECARDS.beamSchema().indexOf(name);
   }
 
-  /** A joda Instant, the type Beam's coders expect for DATETIME ({@code Row.getDateTime} hands out a DateTime). */
+  /**
+   * A joda Instant, the type Beam's coders expect for DATETIME ({@code Row.getDateTime} hands out a
+   * DateTime).
+   */
   static org.joda.time.Instant instant(Object value) {
-    return value instanceof org.joda.time.Instant i ? i : new org.joda.time.Instant(((org.joda.time.ReadableInstant) value).getMillis());
+    return value instanceof org.joda.time.Instant i
+        ? i
+        : new org.joda.time.Instant(((org.joda.time.ReadableInstant) value).getMillis());
   }
 
   static String text(String value) {

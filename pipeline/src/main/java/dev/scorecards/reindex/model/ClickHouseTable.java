@@ -5,11 +5,10 @@ import org.apache.beam.sdk.io.clickhouse.TableSchema;
 import org.apache.beam.sdk.schemas.Schema;
 
 /**
- * The ClickHouse target tables, column by column, as {@code contract/clickhouse.sql}
- * declares them. This is the one definition in the code: the Beam row schemas, the
- * ClickHouseIO table schemas (so no DESCRIBE is sent, which ClickHouse 18.16 answers in a
- * form the driver cannot parse) and the column lists of queries all derive from it. A test
- * checks it against the contract file.
+ * The ClickHouse target tables, column by column, as {@code contract/clickhouse.sql} declares them.
+ * This is the one definition in the code: the Beam row schemas, the ClickHouseIO table schemas (so
+ * no DESCRIBE is sent, which ClickHouse 18.16 answers in a form the driver cannot parse) and the
+ * column lists of queries all derive from it. A test checks it against the contract file.
  */
 public enum ClickHouseTable {
   CONVERSATIONS(
@@ -69,7 +68,10 @@ public enum ClickHouseTable {
     this.tableName = tableName;
     this.columns = columns;
     this.beamSchema =
-        Schema.of(columns.stream().map(c -> Schema.Field.of(c.name(), beamType(c.clickHouseType()))).toArray(Schema.Field[]::new));
+        Schema.of(
+            columns.stream()
+                .map(c -> Schema.Field.of(c.name(), beamType(c.clickHouseType())))
+                .toArray(Schema.Field[]::new));
   }
 
   private static Column col(String name, String type) {
@@ -77,8 +79,8 @@ public enum ClickHouseTable {
   }
 
   /**
-   * The Beam field type that ClickHouseIO writes into a column of this ClickHouse type.
-   * UInt8 takes a 16-bit value: ClickHouseIO casts UInt8 values to Short, and a Byte fails.
+   * The Beam field type that ClickHouseIO writes into a column of this ClickHouse type. UInt8 takes
+   * a 16-bit value: ClickHouseIO casts UInt8 values to Short, and a Byte fails.
    */
   static Schema.FieldType beamType(String clickHouseType) {
     if (clickHouseType.startsWith("Nullable(") && clickHouseType.endsWith(")")) {
@@ -101,12 +103,16 @@ public enum ClickHouseTable {
   }
 
   /**
-   * The statements of a ClickHouse DDL file such as {@code contract/clickhouse.sql}: comment
-   * lines dropped (they may hold ';'), split at ';', for sending one by one over HTTP.
+   * The statements of a ClickHouse DDL file such as {@code contract/clickhouse.sql}: comment lines
+   * dropped (they may hold ';'), split at ';', for sending one by one over HTTP.
    */
   public static List<String> ddlStatements(String ddl) {
-    String withoutComments = String.join("\n", ddl.lines().filter(l -> !l.strip().startsWith("--")).toList());
-    return java.util.Arrays.stream(withoutComments.split(";")).map(String::strip).filter(st -> !st.isEmpty()).toList();
+    String withoutComments =
+        String.join("\n", ddl.lines().filter(l -> !l.strip().startsWith("--")).toList());
+    return java.util.Arrays.stream(withoutComments.split(";"))
+        .map(String::strip)
+        .filter(st -> !st.isEmpty())
+        .toList();
   }
 
   public String tableName() {
@@ -124,8 +130,10 @@ public enum ClickHouseTable {
   public TableSchema clickHouseIoSchema() {
     return TableSchema.of(
         columns.stream()
-            .map(c -> TableSchema.Column.of(c.name(), TableSchema.ColumnType.parse(c.clickHouseType())))
+            .map(
+                c ->
+                    TableSchema.Column.of(
+                        c.name(), TableSchema.ColumnType.parse(c.clickHouseType())))
             .toArray(TableSchema.Column[]::new));
   }
-
 }

@@ -3,19 +3,24 @@ package dev.scorecards.reindex.model;
 import dev.scorecards.reindex.postgres.PostgresQueries;
 
 /**
- * One kind of scorecard the reindex moves, with the PostgreSQL queries that find it for a
- * window. Both flows share everything after the read: batching, the scores join, clean-up,
- * writes, accounting and verification.
+ * One kind of scorecard the reindex moves, with the PostgreSQL queries that find it for a window.
+ * Both flows share everything after the read: batching, the scores join, clean-up, writes,
+ * accounting and verification.
  */
 public enum Flow {
-  /** Process scorecards (template revision type 2) whose own {@code updated_at} is in the window. */
+  /**
+   * Process scorecards (template revision type 2) whose own {@code updated_at} is in the window.
+   */
   PROCESS(
       ClickHouseMapping.PROCESS_TEMPLATE_TYPE,
       PostgresQueries.COUNT_PROCESS_SCORECARDS,
       PostgresQueries.READ_PROCESS_SCORECARDS,
       PostgresQueries.PROCESS_SCORECARD_KEYS,
       PostgresQueries.PROCESS_SCORE_KEYS),
-  /** Conversation scorecards (type 1) of the conversations whose {@code updated_at} is in the window. */
+  /**
+   * Conversation scorecards (type 1) of the conversations whose {@code updated_at} is in the
+   * window.
+   */
   CONVERSATION(
       ClickHouseMapping.CONVERSATION_TEMPLATE_TYPE,
       PostgresQueries.COUNT_CONVERSATION_SCORECARDS,
@@ -29,7 +34,12 @@ public enum Flow {
   public final String scorecardKeys;
   public final String scoreKeys;
 
-  Flow(int templateType, String countScorecards, String readScorecards, String scorecardKeys, String scoreKeys) {
+  Flow(
+      int templateType,
+      String countScorecards,
+      String readScorecards,
+      String scorecardKeys,
+      String scoreKeys) {
     this.templateType = templateType;
     this.countScorecards = countScorecards;
     this.readScorecards = readScorecards;
@@ -38,8 +48,8 @@ public enum Flow {
   }
 
   /**
-   * Whether the window bounds this flow's scorecards' own update times: a process scorecard is
-   * in the window by its {@code updated_at}; a conversation scorecard by its conversation's.
+   * Whether the window bounds this flow's scorecards' own update times: a process scorecard is in
+   * the window by its {@code updated_at}; a conversation scorecard by its conversation's.
    */
   public boolean windowHoldsScorecardVersions() {
     return this == PROCESS;

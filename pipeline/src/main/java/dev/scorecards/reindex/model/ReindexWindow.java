@@ -13,11 +13,10 @@ import java.util.List;
 /**
  * The half-open window {@code [start, end)} a run covers, exact to the microsecond.
  *
- * <p>PostgreSQL stores microseconds, so a bound finer than that is raised to the next
- * microsecond: for a row time {@code t} that is a whole number of microseconds,
- * {@code t >= s} holds exactly when {@code t >= ceil(s)}, and {@code t < e} exactly when
- * {@code t < ceil(e)}. After that, the bounds can be bound as parameters without the
- * driver's rounding ever moving a row across them.
+ * <p>PostgreSQL stores microseconds, so a bound finer than that is raised to the next microsecond:
+ * for a row time {@code t} that is a whole number of microseconds, {@code t >= s} holds exactly
+ * when {@code t >= ceil(s)}, and {@code t < e} exactly when {@code t < ceil(e)}. After that, the
+ * bounds can be bound as parameters without the driver's rounding ever moving a row across them.
  */
 public final class ReindexWindow implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -51,7 +50,11 @@ public final class ReindexWindow implements Serializable {
       return OffsetDateTime.parse(text.trim(), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
     } catch (DateTimeParseException | NullPointerException e) {
       throw new IllegalArgumentException(
-          "the " + what + " time '" + text + "' is not an RFC 3339 time such as 2026-11-01T00:00:00Z");
+          "the "
+              + what
+              + " time '"
+              + text
+              + "' is not an RFC 3339 time such as 2026-11-01T00:00:00Z");
     }
   }
 
@@ -85,10 +88,10 @@ public final class ReindexWindow implements Serializable {
   }
 
   /**
-   * Splits the window into {@code n} contiguous half-open ranges of (nearly) equal length
-   * in microseconds: the first starts at the window's start, the last ends at its end, each
-   * range ends where the next begins, so every instant of the window is in exactly one.
-   * Fewer ranges come back when the window has fewer microseconds than {@code n}.
+   * Splits the window into {@code n} contiguous half-open ranges of (nearly) equal length in
+   * microseconds: the first starts at the window's start, the last ends at its end, each range ends
+   * where the next begins, so every instant of the window is in exactly one. Fewer ranges come back
+   * when the window has fewer microseconds than {@code n}.
    */
   public List<TimeRange> split(int n) {
     if (n < 1) {
@@ -101,7 +104,8 @@ public final class ReindexWindow implements Serializable {
     for (int i = 1; i <= parts; i++) {
       // (length / parts) * i never exceeds length, so this cannot overflow the way
       // length * i / parts could on a window of centuries.
-      long hi = i == parts ? endMicros : startMicros + (length / parts) * i + Math.min(i, length % parts);
+      long hi =
+          i == parts ? endMicros : startMicros + (length / parts) * i + Math.min(i, length % parts);
       ranges.add(new TimeRange(lo, hi));
       lo = hi;
     }
@@ -109,13 +113,15 @@ public final class ReindexWindow implements Serializable {
   }
 
   /**
-   * The ClickHouse side of the window. ClickHouse keeps whole seconds; a ClickHouse time
-   * {@code T} (a whole second) is in the window when {@code start <= T < end}, which for
-   * whole seconds is {@code ceil_s(start) <= T < ceil_s(end)}. Returns epoch seconds
-   * {@code {from, to}}, half-open.
+   * The ClickHouse side of the window. ClickHouse keeps whole seconds; a ClickHouse time {@code T}
+   * (a whole second) is in the window when {@code start <= T < end}, which for whole seconds is
+   * {@code ceil_s(start) <= T < ceil_s(end)}. Returns epoch seconds {@code {from, to}}, half-open.
    */
   public long[] clickHouseSeconds() {
-    return new long[] {Math.floorDiv(startMicros + 999_999, 1_000_000L), Math.floorDiv(endMicros + 999_999, 1_000_000L)};
+    return new long[] {
+      Math.floorDiv(startMicros + 999_999, 1_000_000L),
+      Math.floorDiv(endMicros + 999_999, 1_000_000L)
+    };
   }
 
   @Override

@@ -3,8 +3,8 @@ package dev.scorecards.reindex.model;
 import java.time.Instant;
 
 /**
- * A scorecard as PostgreSQL holds it ({@code director.scorecards} joined with its template
- * revision for {@code type}); nullable columns are null here as they are there.
+ * A scorecard as PostgreSQL holds it ({@code director.scorecards} joined with its template revision
+ * for {@code type}); nullable columns are null here as they are there.
  */
 public record SourceScorecard(
     String scorecardId,

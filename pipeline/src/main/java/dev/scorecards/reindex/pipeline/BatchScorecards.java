@@ -1,7 +1,6 @@
 package dev.scorecards.reindex.pipeline;
 
 import dev.scorecards.reindex.model.ClickHouseTable;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -16,21 +15,21 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 
 /**
- * Groups scorecards into batches of at most {@code batchSize}: the unit of one PostgreSQL
- * scores query. Batches form inside each bundle, as the rows arrive from the range read:
- * every batch is full except at most one per bundle, which is flushed when the bundle ends.
+ * Groups scorecards into batches of at most {@code batchSize}: the unit of one PostgreSQL scores
+ * query. Batches form inside each bundle, as the rows arrive from the range read: every batch is
+ * full except at most one per bundle, which is flushed when the bundle ends.
  *
- * <p>No shuffle and no state: {@code GroupIntoBatches} (used until the benchmark of issue 7)
- * needs a key and per-key state, which the DirectRunner implements by grouping the whole
- * chunk's scorecards by key in memory, with a timer per key and window, and which Flink
- * implements with a keyed shuffle serializing every scorecard. Here the read, the batching,
- * the join and the writes run one after the other on the same bundle (Flink chains them).
- * Bundles are the range read's: one or more planned partitions each, so the batches cover
- * the window once whatever the partitioning.
+ * <p>No shuffle and no state: {@code GroupIntoBatches} (used until the benchmark of issue 7) needs
+ * a key and per-key state, which the DirectRunner implements by grouping the whole chunk's
+ * scorecards by key in memory, with a timer per key and window, and which Flink implements with a
+ * keyed shuffle serializing every scorecard. Here the read, the batching, the join and the writes
+ * run one after the other on the same bundle (Flink chains them). Bundles are the range read's: one
+ * or more planned partitions each, so the batches cover the window once whatever the partitioning.
  */
 public class BatchScorecards extends PTransform<PCollection<Row>, PCollection<Iterable<Row>>> {
   /** Shards of the id lookups that still batch by key (clean-up candidates, repair ids). */
   public static final int DEFAULT_SHARDS = 4;
+
   private final int batchSize;
 
   public BatchScorecards(int batchSize) {
@@ -54,7 +53,8 @@ public class BatchScorecards extends PTransform<PCollection<Row>, PCollection<It
 
   static class BatchFn extends DoFn<Row, Iterable<Row>> {
     private final int batchSize;
-    // Per window, although the reindex only ever sees the global window: a batch never mixes windows.
+    // Per window, although the reindex only ever sees the global window: a batch never mixes
+    // windows.
     private transient Map<BoundedWindow, List<Row>> open;
 
     BatchFn(int batchSize) {
@@ -67,7 +67,8 @@ public class BatchScorecards extends PTransform<PCollection<Row>, PCollection<It
     }
 
     @ProcessElement
-    public void processElement(@Element Row scorecard, BoundedWindow window, OutputReceiver<Iterable<Row>> out) {
+    public void processElement(
+        @Element Row scorecard, BoundedWindow window, OutputReceiver<Iterable<Row>> out) {
       List<Row> batch = open.computeIfAbsent(window, w -> new ArrayList<>(batchSize));
       batch.add(scorecard);
       if (batch.size() == batchSize) {

@@ -6,7 +6,6 @@ import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.model.SourceScore;
 import dev.scorecards.reindex.postgres.PostgresQueries;
 import dev.scorecards.reindex.postgres.PostgresSettings;
-
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -34,9 +33,9 @@ import org.apache.beam.sdk.values.TupleTagList;
 import org.joda.time.Instant;
 
 /**
- * Joins each batch of scorecards with its historic scores: one PostgreSQL query per batch,
- * the batch's ids bound as one {@code text[]} parameter. Emits the scorecards on
- * {@link #SCORECARDS} and their mapped scores on {@link #SCORES}.
+ * Joins each batch of scorecards with its historic scores: one PostgreSQL query per batch, the
+ * batch's ids bound as one {@code text[]} parameter. Emits the scorecards on {@link #SCORECARDS}
+ * and their mapped scores on {@link #SCORES}.
  */
 public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollectionTuple> {
   public static final TupleTag<Row> SCORECARDS = new TupleTag<>("scorecards") {};
@@ -60,13 +59,13 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
   }
 
   /**
-   * Queries PostgreSQL ahead of what it emits. A batch's query runs, and its rows
-   * are decoded, on a thread of the instance's own (with the instance's one connection, one
-   * query at a time) while the runner's thread maps and hands over the batches already
-   * fetched: the runner's thread no longer waits for PostgreSQL's answer to each batch (0.76 ms
-   * per batch of 50, 4,000 batches per 200,000 scorecards). At most {@link #IN_FLIGHT} batches
-   * are fetched ahead; everything is emitted before the bundle finishes. Counters and outputs
-   * stay on the runner's thread (Beam's metrics containers are per thread).
+   * Queries PostgreSQL ahead of what it emits. A batch's query runs, and its rows are decoded, on a
+   * thread of the instance's own (with the instance's one connection, one query at a time) while
+   * the runner's thread maps and hands over the batches already fetched: the runner's thread no
+   * longer waits for PostgreSQL's answer to each batch (0.76 ms per batch of 50, 4,000 batches per
+   * 200,000 scorecards). At most {@link #IN_FLIGHT} batches are fetched ahead; everything is
+   * emitted before the bundle finishes. Counters and outputs stay on the runner's thread (Beam's
+   * metrics containers are per thread).
    */
   static class JoinFn extends DoFn<Iterable<Row>, Row> {
     /** Batches queried ahead of the one being emitted: enough to keep one query always running. */
@@ -75,10 +74,13 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
     private final PostgresSettings postgres;
     private final Counter scoresRead = ReindexMetrics.counter(ReindexMetrics.SCORES_READ);
     private final Counter batchesJoined = ReindexMetrics.counter(ReindexMetrics.BATCHES_JOINED);
-    // What this step hands to the writers (WriteToClickHouse counts nothing itself for these tables).
-    private final Counter scorecardsWritten = ReindexMetrics.counter(ReindexMetrics.SCORECARDS_WRITTEN);
+    // What this step hands to the writers (WriteToClickHouse counts nothing itself for these
+    // tables).
+    private final Counter scorecardsWritten =
+        ReindexMetrics.counter(ReindexMetrics.SCORECARDS_WRITTEN);
     private final Counter scoresWritten = ReindexMetrics.counter(ReindexMetrics.SCORES_WRITTEN);
-    private final Counter scoresWrittenDigest = ReindexMetrics.counter(ReindexMetrics.SCORES_WRITTEN_DIGEST);
+    private final Counter scoresWrittenDigest =
+        ReindexMetrics.counter(ReindexMetrics.SCORES_WRITTEN_DIGEST);
     private transient Connection connection;
     private transient PreparedStatement statement;
     private transient ExecutorService fetcher;
@@ -86,7 +88,11 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
     private transient WriteAccounting.ScoreDigests digests;
 
     /** A batch whose scores are being fetched, with where its outputs belong. */
-    private record Pending(Map<String, Row> byId, Future<List<SourceScore>> scores, Instant timestamp, BoundedWindow window) {}
+    private record Pending(
+        Map<String, Row> byId,
+        Future<List<SourceScore>> scores,
+        Instant timestamp,
+        BoundedWindow window) {}
 
     JoinFn(PostgresSettings postgres) {
       this.postgres = postgres;
@@ -100,11 +106,13 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
     public void setup() throws java.sql.SQLException {
       connection = postgres.connect();
       statement = connection.prepareStatement(PostgresQueries.SCORES_OF_SCORECARDS);
-      fetcher = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "reindex-join-fetch");
-        thread.setDaemon(true);
-        return thread;
-      });
+      fetcher =
+          Executors.newSingleThreadExecutor(
+              runnable -> {
+                Thread thread = new Thread(runnable, "reindex-join-fetch");
+                thread.setDaemon(true);
+                return thread;
+              });
       pending = new ArrayDeque<>();
       digests = new WriteAccounting.ScoreDigests();
     }
@@ -125,7 +133,11 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
     }
 
     @ProcessElement
-    public void processElement(@Element Iterable<Row> batch, @Timestamp Instant timestamp, BoundedWindow window, MultiOutputReceiver out)
+    public void processElement(
+        @Element Iterable<Row> batch,
+        @Timestamp Instant timestamp,
+        BoundedWindow window,
+        MultiOutputReceiver out)
         throws Exception {
       Map<String, Row> byId = new HashMap<>();
       for (Row scorecard : batch) {
@@ -138,8 +150,10 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
       // in its own.
       OutputReceiver<Row> scoresOut = out.get(SCORES);
       OutputReceiver<Row> scorecardsOut = out.get(SCORECARDS);
-      while (!pending.isEmpty() && (pending.size() > IN_FLIGHT || pending.peek().scores().isDone())
-          && pending.peek().window().equals(window) && pending.peek().timestamp().equals(timestamp)) {
+      while (!pending.isEmpty()
+          && (pending.size() > IN_FLIGHT || pending.peek().scores().isDone())
+          && pending.peek().window().equals(window)
+          && pending.peek().timestamp().equals(timestamp)) {
         emit(pending.poll(), scoresOut::output, scorecardsOut::output);
       }
     }
@@ -148,7 +162,9 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
     public void finishBundle(FinishBundleContext context) throws Exception {
       while (!pending.isEmpty()) {
         Pending next = pending.poll();
-        emit(next, row -> context.output(SCORES, row, next.timestamp(), next.window()),
+        emit(
+            next,
+            row -> context.output(SCORES, row, next.timestamp(), next.window()),
             row -> context.output(SCORECARDS, row, next.timestamp(), next.window()));
       }
     }
@@ -167,8 +183,12 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
       return scores;
     }
 
-    /** Maps the batch's scores and hands them and its scorecards over, counting what was handed over. */
-    private void emit(Pending batch, Consumer<Row> scoresOut, Consumer<Row> scorecardsOut) throws Exception {
+    /**
+     * Maps the batch's scores and hands them and its scorecards over, counting what was handed
+     * over.
+     */
+    private void emit(Pending batch, Consumer<Row> scoresOut, Consumer<Row> scorecardsOut)
+        throws Exception {
       List<SourceScore> scores;
       try {
         scores = batch.scores().get();

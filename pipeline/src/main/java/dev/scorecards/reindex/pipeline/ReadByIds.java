@@ -4,7 +4,6 @@ import dev.scorecards.reindex.model.ClickHouseMapping;
 import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.postgres.PostgresQueries;
 import dev.scorecards.reindex.postgres.PostgresSettings;
-
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -29,8 +28,8 @@ import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
- * Reads the scorecards (or conversations) among a given set of ids, as rows of their
- * ClickHouse table: what a repair rewrites. Ids PostgreSQL no longer has are simply not found.
+ * Reads the scorecards (or conversations) among a given set of ids, as rows of their ClickHouse
+ * table: what a repair rewrites. Ids PostgreSQL no longer has are simply not found.
  */
 public class ReadByIds extends PTransform<PBegin, PCollection<Row>> {
   private static final int IDS_PER_QUERY = 1_000;
@@ -56,7 +55,10 @@ public class ReadByIds extends PTransform<PBegin, PCollection<Row>> {
   public PCollection<Row> expand(PBegin begin) {
     return begin
         .apply("Ids", Create.of(ids).withCoder(StringUtf8Coder.of()))
-        .apply("KeyByShard", WithKeys.of((String id) -> BatchScorecards.shardOf(id, BatchScorecards.DEFAULT_SHARDS)).withKeyType(TypeDescriptors.integers()))
+        .apply(
+            "KeyByShard",
+            WithKeys.of((String id) -> BatchScorecards.shardOf(id, BatchScorecards.DEFAULT_SHARDS))
+                .withKeyType(TypeDescriptors.integers()))
         .setCoder(KvCoder.of(VarIntCoder.of(), StringUtf8Coder.of()))
         .apply("GroupIds", GroupIntoBatches.ofSize(IDS_PER_QUERY))
         .apply("IdGroups", Values.create())
@@ -72,23 +74,33 @@ public class ReadByIds extends PTransform<PBegin, PCollection<Row>> {
     ReadFn(ClickHouseTable table, PostgresSettings postgres) {
       this.table = table;
       this.postgres = postgres;
-      this.read = ReindexMetrics.counter(table == ClickHouseTable.CONVERSATIONS ? ReindexMetrics.CONVERSATIONS_READ : ReindexMetrics.SCORECARDS_READ);
+      this.read =
+          ReindexMetrics.counter(
+              table == ClickHouseTable.CONVERSATIONS
+                  ? ReindexMetrics.CONVERSATIONS_READ
+                  : ReindexMetrics.SCORECARDS_READ);
     }
 
     @ProcessElement
-    public void processElement(@Element Iterable<String> group, OutputReceiver<Row> out) throws Exception {
-      List<String> batch = StreamSupport.stream(group.spliterator(), false).collect(Collectors.toList());
+    public void processElement(@Element Iterable<String> group, OutputReceiver<Row> out)
+        throws Exception {
+      List<String> batch =
+          StreamSupport.stream(group.spliterator(), false).collect(Collectors.toList());
       try (Connection connection = postgres.connect();
-          PreparedStatement statement = connection.prepareStatement(
-              table == ClickHouseTable.CONVERSATIONS ? PostgresQueries.READ_CONVERSATIONS_BY_IDS : PostgresQueries.READ_SCORECARDS_BY_IDS)) {
+          PreparedStatement statement =
+              connection.prepareStatement(
+                  table == ClickHouseTable.CONVERSATIONS
+                      ? PostgresQueries.READ_CONVERSATIONS_BY_IDS
+                      : PostgresQueries.READ_SCORECARDS_BY_IDS)) {
         Array array = connection.createArrayOf("text", batch.toArray(new String[0]));
         statement.setArray(1, array);
         try (ResultSet rs = statement.executeQuery()) {
           while (rs.next()) {
             read.inc();
-            out.output(table == ClickHouseTable.CONVERSATIONS
-                ? ClickHouseMapping.conversation(PostgresQueries.conversation(rs))
-                : ClickHouseMapping.scorecard(PostgresQueries.scorecard(rs)));
+            out.output(
+                table == ClickHouseTable.CONVERSATIONS
+                    ? ClickHouseMapping.conversation(PostgresQueries.conversation(rs))
+                    : ClickHouseMapping.scorecard(PostgresQueries.scorecard(rs)));
           }
         }
       }

@@ -6,7 +6,6 @@ import dev.scorecards.reindex.model.Flow;
 import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.postgres.PostgresQueries;
 import dev.scorecards.reindex.postgres.PostgresSettings;
-
 import java.util.List;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
@@ -20,16 +19,16 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 
 /**
- * Reads a window's rows from PostgreSQL as ClickHouse rows of one table: a JdbcIO
- * partitioned range read over the driving {@code updated_at} (the scorecard's for process
- * scorecards, the conversation's for conversations and their scorecards).
+ * Reads a window's rows from PostgreSQL as ClickHouse rows of one table: a JdbcIO partitioned range
+ * read over the driving {@code updated_at} (the scorecard's for process scorecards, the
+ * conversation's for conversations and their scorecards).
  *
  * <p>{@code JdbcIO.readWithPartitions} is not used as it is: on a DateTime column it builds
- * millisecond ranges and extends the last one by a millisecond, so the window's top is read
- * and a microsecond time near a bound can land on the wrong side. Here the ranges are
- * planned in microseconds ({@link ReindexWindow#split}), contiguous and half-open, and bound
- * as {@code timestamptz} parameters of an indexable {@code updated_at >= ? AND updated_at < ?}:
- * every row of the window is read exactly once whatever the number of partitions.
+ * millisecond ranges and extends the last one by a millisecond, so the window's top is read and a
+ * microsecond time near a bound can land on the wrong side. Here the ranges are planned in
+ * microseconds ({@link ReindexWindow#split}), contiguous and half-open, and bound as {@code
+ * timestamptz} parameters of an indexable {@code updated_at >= ? AND updated_at < ?}: every row of
+ * the window is read exactly once whatever the number of partitions.
  */
 public class ReadWindowRows extends PTransform<PBegin, PCollection<Row>> {
   private final String query;
@@ -39,8 +38,13 @@ public class ReadWindowRows extends PTransform<PBegin, PCollection<Row>> {
   private final ClickHouseTable table;
   private final String readCounter;
 
-  private ReadWindowRows(String query, ClickHouseTable table, String readCounter, List<ReindexWindow.TimeRange> ranges,
-      PostgresSettings postgres, int fetchSize) {
+  private ReadWindowRows(
+      String query,
+      ClickHouseTable table,
+      String readCounter,
+      List<ReindexWindow.TimeRange> ranges,
+      PostgresSettings postgres,
+      int fetchSize) {
     this.query = query;
     this.table = table;
     this.readCounter = readCounter;
@@ -50,20 +54,35 @@ public class ReadWindowRows extends PTransform<PBegin, PCollection<Row>> {
   }
 
   /** The scorecards of a flow, as {@code scorecards} rows. */
-  public static ReadWindowRows scorecards(Flow flow, List<ReindexWindow.TimeRange> ranges, PostgresSettings postgres, int fetchSize) {
-    return new ReadWindowRows(flow.readScorecards, ClickHouseTable.SCORECARDS, ReindexMetrics.SCORECARDS_READ, ranges, postgres, fetchSize);
+  public static ReadWindowRows scorecards(
+      Flow flow, List<ReindexWindow.TimeRange> ranges, PostgresSettings postgres, int fetchSize) {
+    return new ReadWindowRows(
+        flow.readScorecards,
+        ClickHouseTable.SCORECARDS,
+        ReindexMetrics.SCORECARDS_READ,
+        ranges,
+        postgres,
+        fetchSize);
   }
 
   /** The conversations, as {@code conversations} rows. */
-  public static ReadWindowRows conversations(List<ReindexWindow.TimeRange> ranges, PostgresSettings postgres, int fetchSize) {
-    return new ReadWindowRows(PostgresQueries.READ_CONVERSATIONS, ClickHouseTable.CONVERSATIONS, ReindexMetrics.CONVERSATIONS_READ,
-        ranges, postgres, fetchSize);
+  public static ReadWindowRows conversations(
+      List<ReindexWindow.TimeRange> ranges, PostgresSettings postgres, int fetchSize) {
+    return new ReadWindowRows(
+        PostgresQueries.READ_CONVERSATIONS,
+        ClickHouseTable.CONVERSATIONS,
+        ReindexMetrics.CONVERSATIONS_READ,
+        ranges,
+        postgres,
+        fetchSize);
   }
 
   @Override
   public PCollection<Row> expand(PBegin begin) {
     return begin
-        .apply("PlannedRanges", Create.of(ranges).withCoder(SerializableCoder.of(ReindexWindow.TimeRange.class)))
+        .apply(
+            "PlannedRanges",
+            Create.of(ranges).withCoder(SerializableCoder.of(ReindexWindow.TimeRange.class)))
         .apply("SpreadRanges", Reshuffle.viaRandomKey())
         .apply(
             "QueryRanges",
@@ -77,7 +96,8 @@ public class ReadWindowRows extends PTransform<PBegin, PCollection<Row>> {
                     })
                 .withRowMapper(new Mapper(table, readCounter))
                 .withFetchSize(fetchSize)
-                // The batching step shuffles anyway; a second reshuffle of every row would only cost.
+                // The batching step shuffles anyway; a second reshuffle of every row would only
+                // cost.
                 .withOutputParallelization(false)
                 .withCoder(SchemaCoder.of(table.beamSchema())));
   }

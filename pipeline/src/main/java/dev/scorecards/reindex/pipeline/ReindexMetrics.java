@@ -2,7 +2,6 @@ package dev.scorecards.reindex.pipeline;
 
 import dev.scorecards.reindex.accounting.WriteAccounting;
 import dev.scorecards.reindex.model.ClickHouseTable;
-
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 
@@ -17,8 +16,13 @@ public final class ReindexMetrics {
   public static final String BATCHES_JOINED = "batchesJoined";
   public static final String SCORECARDS_WRITTEN = "scorecardsWritten";
   public static final String SCORES_WRITTEN = "scoresWritten";
-  /** The sum (mod 2^64) of {@link WriteAccounting#scoreDigest} over the score rows handed to the writer. */
+
+  /**
+   * The sum (mod 2^64) of {@link WriteAccounting#scoreDigest} over the score rows handed to the
+   * writer.
+   */
   public static final String SCORES_WRITTEN_DIGEST = "scoresWrittenDigest";
+
   public static final String SCORECARDS_DELETED = "scorecardRowsDeleted";
   public static final String SCORES_DELETED = "scoreRowsDeleted";
   public static final String ORPHANS_FOUND = "orphanScorecardsFound";

@@ -3,7 +3,6 @@ package dev.scorecards.reindex.pipeline;
 import dev.scorecards.reindex.accounting.WriteAccounting;
 import dev.scorecards.reindex.clickhouse.ClickHouseSettings;
 import dev.scorecards.reindex.model.ClickHouseTable;
-
 import org.apache.beam.sdk.io.clickhouse.ClickHouseIO;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -14,12 +13,12 @@ import org.apache.beam.sdk.values.PDone;
 import org.apache.beam.sdk.values.Row;
 
 /**
- * Writes rows of one target table through Beam's ClickHouseIO, counting every row handed
- * to it. The table schema is given from {@link ClickHouseTable}, so no DESCRIBE is sent;
- * the table is qualified with its database, which ClickHouseIO would otherwise ignore.
- * ClickHouseIO sends one INSERT per bundle (at most {@code insertBlockSize} rows): how big
- * bundles are is the runner's and the batching's business ({@link BatchScorecards}).
- * The count is checked after the run against what ClickHouse holds ({@link WriteAccounting}).
+ * Writes rows of one target table through Beam's ClickHouseIO, counting every row handed to it. The
+ * table schema is given from {@link ClickHouseTable}, so no DESCRIBE is sent; the table is
+ * qualified with its database, which ClickHouseIO would otherwise ignore. ClickHouseIO sends one
+ * INSERT per bundle (at most {@code insertBlockSize} rows): how big bundles are is the runner's and
+ * the batching's business ({@link BatchScorecards}). The count is checked after the run against
+ * what ClickHouse holds ({@link WriteAccounting}).
  */
 public class WriteToClickHouse extends PTransform<PCollection<Row>, PDone> {
   private final ClickHouseTable table;
@@ -30,12 +29,17 @@ public class WriteToClickHouse extends PTransform<PCollection<Row>, PDone> {
   private final boolean countedUpstream;
 
   /**
-   * With {@code countedUpstream}, the step that hands the rows over counts them in its
-   * written counter (per batch, {@link JoinScores}) and no counting step is added: the
-   * DirectRunner extracts a step's metrics after every element, and a per-row counting step
-   * cost a tenth of the pipeline's CPU (JFR, 2 million scores).
+   * With {@code countedUpstream}, the step that hands the rows over counts them in its written
+   * counter (per batch, {@link JoinScores}) and no counting step is added: the DirectRunner
+   * extracts a step's metrics after every element, and a per-row counting step cost a tenth of the
+   * pipeline's CPU (JFR, 2 million scores).
    */
-  public WriteToClickHouse(ClickHouseTable table, ClickHouseSettings clickHouse, String serverVersion, int insertBlockSize, boolean deduplicate,
+  public WriteToClickHouse(
+      ClickHouseTable table,
+      ClickHouseSettings clickHouse,
+      String serverVersion,
+      int insertBlockSize,
+      boolean deduplicate,
       boolean countedUpstream) {
     this.countedUpstream = countedUpstream;
     this.deduplicate = deduplicate;
@@ -47,18 +51,21 @@ public class WriteToClickHouse extends PTransform<PCollection<Row>, PDone> {
 
   @Override
   public PDone expand(PCollection<Row> rows) {
-    PCollection<Row> counted = countedUpstream
-        ? rows
-        : rows.apply("Count", ParDo.of(new CountFn(ReindexMetrics.writtenCounterOf(table)))).setRowSchema(table.beamSchema());
-    return counted
-        .apply(
-            "ClickHouseIO",
-            ClickHouseIO.<Row>write(clickHouse.jdbcUrlFor(serverVersion, deduplicate), clickHouse.qualified(table))
-                .withTableSchema(table.clickHouseIoSchema())
-                // Short retries inside the writer for a blip; longer outages are the run's attempts' business.
-                .withMaxRetries(3)
-                .withInitialBackoff(org.joda.time.Duration.standardSeconds(2))
-                .withMaxInsertBlockSize(insertBlockSize));
+    PCollection<Row> counted =
+        countedUpstream
+            ? rows
+            : rows.apply("Count", ParDo.of(new CountFn(ReindexMetrics.writtenCounterOf(table))))
+                .setRowSchema(table.beamSchema());
+    return counted.apply(
+        "ClickHouseIO",
+        ClickHouseIO.<Row>write(
+                clickHouse.jdbcUrlFor(serverVersion, deduplicate), clickHouse.qualified(table))
+            .withTableSchema(table.clickHouseIoSchema())
+            // Short retries inside the writer for a blip; longer outages are the run's attempts'
+            // business.
+            .withMaxRetries(3)
+            .withInitialBackoff(org.joda.time.Duration.standardSeconds(2))
+            .withMaxInsertBlockSize(insertBlockSize));
   }
 
   static class CountFn extends DoFn<Row, Row> {

@@ -6,16 +6,15 @@ import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.model.SourceConversation;
 import dev.scorecards.reindex.model.SourceScore;
 import dev.scorecards.reindex.model.SourceScorecard;
-
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 
 /**
- * Every PostgreSQL query the reindex sends, in one place, with the row readers that go with
- * them. Values are always bound parameters; the window bounds are bound as
- * {@code timestamptz} values exact to the microsecond.
+ * Every PostgreSQL query the reindex sends, in one place, with the row readers that go with them.
+ * Values are always bound parameters; the window bounds are bound as {@code timestamptz} values
+ * exact to the microsecond.
  */
 public final class PostgresQueries {
   private PostgresQueries() {}
@@ -24,12 +23,17 @@ public final class PostgresQueries {
       " FROM director.scorecards s"
           + " JOIN director.scorecard_template_revisions r"
           + " ON r.template_id = s.template_id AND r.revision = s.template_revision"
-          + " WHERE r.type = " + ClickHouseMapping.PROCESS_TEMPLATE_TYPE;
+          + " WHERE r.type = "
+          + ClickHouseMapping.PROCESS_TEMPLATE_TYPE;
 
   /** The process scorecards ({@code s}, with their revision {@code r}) in {@code [?, ?)}. */
-  public static final String PROCESS_SCORECARDS_FROM = PROCESS_SCORECARDS + " AND s.updated_at >= ? AND s.updated_at < ?";
+  public static final String PROCESS_SCORECARDS_FROM =
+      PROCESS_SCORECARDS + " AND s.updated_at >= ? AND s.updated_at < ?";
 
-  /** Scores ({@code h}) with their scorecard ({@code s}) and its revision ({@code r}); a WHERE follows. */
+  /**
+   * Scores ({@code h}) with their scorecard ({@code s}) and its revision ({@code r}); a WHERE
+   * follows.
+   */
   private static final String SCORES_WITH_SCORECARDS =
       " FROM director.historic_scorecard_scores h"
           + " JOIN director.scorecards s ON s.scorecard_id = h.scorecard_id"
@@ -38,25 +42,40 @@ public final class PostgresQueries {
 
   /** The scores ({@code h}) of the process scorecards ({@code s}, {@code r}) in {@code [?, ?)}. */
   public static final String PROCESS_SCORES_FROM =
-      SCORES_WITH_SCORECARDS + " WHERE r.type = " + ClickHouseMapping.PROCESS_TEMPLATE_TYPE + " AND s.updated_at >= ? AND s.updated_at < ?";
+      SCORES_WITH_SCORECARDS
+          + " WHERE r.type = "
+          + ClickHouseMapping.PROCESS_TEMPLATE_TYPE
+          + " AND s.updated_at >= ? AND s.updated_at < ?";
 
   /** The conversations ({@code c}) of {@code app.chats} updated in {@code [?, ?)}. */
-  public static final String CONVERSATIONS_FROM = " FROM app.chats c WHERE c.updated_at >= ? AND c.updated_at < ?";
+  public static final String CONVERSATIONS_FROM =
+      " FROM app.chats c WHERE c.updated_at >= ? AND c.updated_at < ?";
 
   private static final String CONVERSATION_SCORECARDS =
       " FROM director.scorecards s"
           + " JOIN director.scorecard_template_revisions r"
           + " ON r.template_id = s.template_id AND r.revision = s.template_revision"
-          + " WHERE r.type = " + ClickHouseMapping.CONVERSATION_TEMPLATE_TYPE;
+          + " WHERE r.type = "
+          + ClickHouseMapping.CONVERSATION_TEMPLATE_TYPE;
 
-  /** The conversation scorecards ({@code s}, {@code r}) attached to the conversations updated in {@code [?, ?)}. */
+  /**
+   * The conversation scorecards ({@code s}, {@code r}) attached to the conversations updated in
+   * {@code [?, ?)}.
+   */
   public static final String CONVERSATION_SCORECARDS_FROM =
-      CONVERSATION_SCORECARDS + " AND s.conversation_id IN (SELECT c.conversation_id" + CONVERSATIONS_FROM + ")";
+      CONVERSATION_SCORECARDS
+          + " AND s.conversation_id IN (SELECT c.conversation_id"
+          + CONVERSATIONS_FROM
+          + ")";
 
   /** The scores ({@code h}) of those conversation scorecards. */
   public static final String CONVERSATION_SCORES_FROM =
-      SCORES_WITH_SCORECARDS + " WHERE r.type = " + ClickHouseMapping.CONVERSATION_TEMPLATE_TYPE
-          + " AND s.conversation_id IN (SELECT c.conversation_id" + CONVERSATIONS_FROM + ")";
+      SCORES_WITH_SCORECARDS
+          + " WHERE r.type = "
+          + ClickHouseMapping.CONVERSATION_TEMPLATE_TYPE
+          + " AND s.conversation_id IN (SELECT c.conversation_id"
+          + CONVERSATIONS_FROM
+          + ")";
 
   /** The columns {@link #conversation} reads, in its order. */
   private static final String CONVERSATION_COLUMNS =
@@ -66,12 +85,17 @@ public final class PostgresQueries {
   /** Conversations in one range {@code [?, ?)}, read by {@link #conversation}. */
   public static final String READ_CONVERSATIONS = CONVERSATION_COLUMNS + CONVERSATIONS_FROM;
 
-  /** The conversations among the given ids ({@code text[]}), read by {@link #conversation}: what a repair rewrites. */
-  public static final String READ_CONVERSATIONS_BY_IDS = CONVERSATION_COLUMNS + " FROM app.chats c WHERE c.conversation_id = ANY(?)";
+  /**
+   * The conversations among the given ids ({@code text[]}), read by {@link #conversation}: what a
+   * repair rewrites.
+   */
+  public static final String READ_CONVERSATIONS_BY_IDS =
+      CONVERSATION_COLUMNS + " FROM app.chats c WHERE c.conversation_id = ANY(?)";
 
   /** The ids and versions of the conversations in {@code [?, ?)}, for accounting. */
   public static final String CONVERSATION_KEYS =
-      "SELECT c.conversation_id, floor(date_part('epoch', c.updated_at))::bigint" + CONVERSATIONS_FROM;
+      "SELECT c.conversation_id, floor(date_part('epoch', c.updated_at))::bigint"
+          + CONVERSATIONS_FROM;
 
   /** The columns {@link #scorecard} reads, in its order. */
   private static final String SCORECARD_COLUMNS =
@@ -85,18 +109,28 @@ public final class PostgresQueries {
   /** Process scorecards in one range {@code [?, ?)} of the window, read by {@link #scorecard}. */
   public static final String READ_PROCESS_SCORECARDS = SCORECARD_COLUMNS + PROCESS_SCORECARDS_FROM;
 
-  /** Conversation scorecards of the conversations in one range {@code [?, ?)}, read by {@link #scorecard}. */
-  public static final String READ_CONVERSATION_SCORECARDS = SCORECARD_COLUMNS + CONVERSATION_SCORECARDS_FROM;
+  /**
+   * Conversation scorecards of the conversations in one range {@code [?, ?)}, read by {@link
+   * #scorecard}.
+   */
+  public static final String READ_CONVERSATION_SCORECARDS =
+      SCORECARD_COLUMNS + CONVERSATION_SCORECARDS_FROM;
 
-  public static final String COUNT_CONVERSATION_SCORECARDS = "SELECT count(*)" + CONVERSATION_SCORECARDS_FROM;
+  public static final String COUNT_CONVERSATION_SCORECARDS =
+      "SELECT count(*)" + CONVERSATION_SCORECARDS_FROM;
 
   public static final String CONVERSATION_SCORECARD_KEYS =
-      "SELECT s.scorecard_id, floor(date_part('epoch', s.updated_at))::bigint" + CONVERSATION_SCORECARDS_FROM;
+      "SELECT s.scorecard_id, floor(date_part('epoch', s.updated_at))::bigint"
+          + CONVERSATION_SCORECARDS_FROM;
 
   public static final String CONVERSATION_SCORE_KEYS =
-      "SELECT h.scorecard_id, h.criterion_id, floor(date_part('epoch', h.updated_at))::bigint" + CONVERSATION_SCORES_FROM;
+      "SELECT h.scorecard_id, h.criterion_id, floor(date_part('epoch', h.updated_at))::bigint"
+          + CONVERSATION_SCORES_FROM;
 
-  /** The scorecards (of either type) among the given ids ({@code text[]}), read by {@link #scorecard}: what a repair rewrites. */
+  /**
+   * The scorecards (of either type) among the given ids ({@code text[]}), read by {@link
+   * #scorecard}: what a repair rewrites.
+   */
   public static final String READ_SCORECARDS_BY_IDS =
       SCORECARD_COLUMNS
           + " FROM director.scorecards s JOIN director.scorecard_template_revisions r"
@@ -104,24 +138,31 @@ public final class PostgresQueries {
 
   /** The ids and versions of the process scorecards in {@code [?, ?)}, for accounting. */
   public static final String PROCESS_SCORECARD_KEYS =
-      "SELECT s.scorecard_id, floor(date_part('epoch', s.updated_at))::bigint" + PROCESS_SCORECARDS_FROM;
+      "SELECT s.scorecard_id, floor(date_part('epoch', s.updated_at))::bigint"
+          + PROCESS_SCORECARDS_FROM;
 
   /** The score keys and versions of the process scorecards in {@code [?, ?)}, for accounting. */
   public static final String PROCESS_SCORE_KEYS =
-      "SELECT h.scorecard_id, h.criterion_id, floor(date_part('epoch', h.updated_at))::bigint" + PROCESS_SCORES_FROM;
+      "SELECT h.scorecard_id, h.criterion_id, floor(date_part('epoch', h.updated_at))::bigint"
+          + PROCESS_SCORES_FROM;
 
   /**
-   * The times that cut the window into chunks of equal work: {@code percentile_disc} of the
-   * update times that decide membership (the process scorecards', the conversations'),
-   * over every flow given. Parameters: the fractions ({@code float8[]}), then start and end
-   * once per flow, in the order of {@code flows}.
+   * The times that cut the window into chunks of equal work: {@code percentile_disc} of the update
+   * times that decide membership (the process scorecards', the conversations'), over every flow
+   * given. Parameters: the fractions ({@code float8[]}), then start and end once per flow, in the
+   * order of {@code flows}.
    */
   public static String chunkBoundaries(java.util.List<Flow> flows) {
     java.util.List<String> parts = new java.util.ArrayList<>();
     for (Flow flow : flows) {
-      parts.add(flow == Flow.PROCESS ? "SELECT s.updated_at AS t" + PROCESS_SCORECARDS_FROM : "SELECT c.updated_at AS t" + CONVERSATIONS_FROM);
+      parts.add(
+          flow == Flow.PROCESS
+              ? "SELECT s.updated_at AS t" + PROCESS_SCORECARDS_FROM
+              : "SELECT c.updated_at AS t" + CONVERSATIONS_FROM);
     }
-    return "SELECT percentile_disc(?::float8[]) WITHIN GROUP (ORDER BY t) FROM (" + String.join(" UNION ALL ", parts) + ") x";
+    return "SELECT percentile_disc(?::float8[]) WITHIN GROUP (ORDER BY t) FROM ("
+        + String.join(" UNION ALL ", parts)
+        + ") x";
   }
 
   /** The scores of one batch of scorecards, the ids bound as one {@code text[]}. */
@@ -186,22 +227,25 @@ public final class PostgresQueries {
   }
 
   /**
-   * A timestamptz as an Instant, exact to the microsecond whatever the JVM's time zone. A
-   * column that arrived in PostgreSQL's binary format (a server-prepared statement's: every
-   * statement, {@link PostgresSettings#CONNECTION_PROPERTIES}) is its microseconds since 2000-01-01 UTC, read here
-   * directly: the driver's {@code OffsetDateTime} goes through six objects per value (2 million
-   * scores per 200,000 scorecards). Text, and the infinities, take the driver's way.
+   * A timestamptz as an Instant, exact to the microsecond whatever the JVM's time zone. A column
+   * that arrived in PostgreSQL's binary format (a server-prepared statement's: every statement,
+   * {@link PostgresSettings#CONNECTION_PROPERTIES}) is its microseconds since 2000-01-01 UTC, read
+   * here directly: the driver's {@code OffsetDateTime} goes through six objects per value (2
+   * million scores per 200,000 scorecards). Text, and the infinities, take the driver's way.
    */
   public static Instant instant(ResultSet rs, int column) throws SQLException {
-    if (rs.getMetaData() instanceof org.postgresql.PGResultSetMetaData meta && meta.getFormat(column) == BINARY) {
+    if (rs.getMetaData() instanceof org.postgresql.PGResultSetMetaData meta
+        && meta.getFormat(column) == BINARY) {
       byte[] raw = rs.getBytes(column);
       if (raw == null) {
         return null;
       }
-      long sincePostgresEpoch = raw.length == Long.BYTES ? (long) BIG_ENDIAN_LONG.get(raw, 0) : Long.MAX_VALUE;
+      long sincePostgresEpoch =
+          raw.length == Long.BYTES ? (long) BIG_ENDIAN_LONG.get(raw, 0) : Long.MAX_VALUE;
       if (sincePostgresEpoch != Long.MAX_VALUE && sincePostgresEpoch != Long.MIN_VALUE) {
         long micros = Math.addExact(sincePostgresEpoch, POSTGRES_EPOCH_MICROS);
-        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+        return Instant.ofEpochSecond(
+            Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
       }
     }
     OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
@@ -215,23 +259,30 @@ public final class PostgresQueries {
   private static final long POSTGRES_EPOCH_MICROS = 946_684_800_000_000L;
 
   private static final java.lang.invoke.VarHandle BIG_ENDIAN_LONG =
-      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+          long[].class, java.nio.ByteOrder.BIG_ENDIAN);
 
   private static final java.time.format.DateTimeFormatter LITERAL =
-      java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS", java.util.Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
+      java.time.format.DateTimeFormatter.ofPattern(
+              "uuuu-MM-dd HH:mm:ss.SSSSSS", java.util.Locale.ROOT)
+          .withZone(java.time.ZoneOffset.UTC);
 
   /**
-   * {@code sql} with its two window parameters ({@code updated_at >= ? AND updated_at < ?})
-   * written as {@code timestamptz} literals of the window's start and end, for statements
-   * that take no parameters ({@code COPY}). The literals are made from the bounds'
-   * microseconds, never from user text. Fails unless the statement has exactly two {@code ?}.
+   * {@code sql} with its two window parameters ({@code updated_at >= ? AND updated_at < ?}) written
+   * as {@code timestamptz} literals of the window's start and end, for statements that take no
+   * parameters ({@code COPY}). The literals are made from the bounds' microseconds, never from user
+   * text. Fails unless the statement has exactly two {@code ?}.
    */
   public static String withWindowLiterals(String sql, ReindexWindow window) {
     String[] parts = sql.split("\\?", -1);
     if (parts.length != 3) {
       throw new IllegalArgumentException("expected the two window parameters in: " + sql);
     }
-    return parts[0] + literal(window.startMicros()) + parts[1] + literal(window.endMicros()) + parts[2];
+    return parts[0]
+        + literal(window.startMicros())
+        + parts[1]
+        + literal(window.endMicros())
+        + parts[2];
   }
 
   private static String literal(long micros) {

@@ -4,26 +4,28 @@ import java.io.Serializable;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
 
 /**
- * Where the source PostgreSQL is. The password, when there is one, comes from the
- * environment; it is never printed ({@link #toString()} leaves it out) and never becomes a
- * pipeline option.
+ * Where the source PostgreSQL is. The password, when there is one, comes from the environment; it
+ * is never printed ({@link #toString()} leaves it out) and never becomes a pipeline option.
  */
-public record PostgresSettings(String jdbcUrl, String user, String password) implements Serializable {
+public record PostgresSettings(String jdbcUrl, String user, String password)
+    implements Serializable {
   /**
-   * Connect and socket time-outs (seconds) so that a dead server fails a query instead of
-   * hanging it. Statements are server-prepared from their first execution
-   * ({@code prepareThreshold=-1}): the driver asks for PostgreSQL's binary format only for
-   * prepared statements, and the range reads run each statement once, so the scorecards came
-   * as text and their timestamps were parsed (binary, they are read as microseconds:
-   * {@link PostgresQueries#instant}). 6 interleaved pairs on Flink at 200,000 scorecards: 11.0
-   * against 11.5 user CPU s on average, 11.5 against 11.7 s (better in 5 of 6). A URL's own
-   * {@code prepareThreshold} (0 behind a transaction-pooling PgBouncer) takes precedence.
+   * Connect and socket time-outs (seconds) so that a dead server fails a query instead of hanging
+   * it. Statements are server-prepared from their first execution ({@code prepareThreshold=-1}):
+   * the driver asks for PostgreSQL's binary format only for prepared statements, and the range
+   * reads run each statement once, so the scorecards came as text and their timestamps were parsed
+   * (binary, they are read as microseconds: {@link PostgresQueries#instant}). 6 interleaved pairs
+   * on Flink at 200,000 scorecards: 11.0 against 11.5 user CPU s on average, 11.5 against 11.7 s
+   * (better in 5 of 6). A URL's own {@code prepareThreshold} (0 behind a transaction-pooling
+   * PgBouncer) takes precedence.
    */
-  static final String CONNECTION_PROPERTIES = "connectTimeout=10;socketTimeout=600;tcpKeepAlive=true;ApplicationName=reindex;prepareThreshold=-1";
+  static final String CONNECTION_PROPERTIES =
+      "connectTimeout=10;socketTimeout=600;tcpKeepAlive=true;ApplicationName=reindex;prepareThreshold=-1";
 
   public PostgresSettings {
     if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql://")) {
-      throw new IllegalArgumentException("the PostgreSQL URL must start with jdbc:postgresql://, not '" + jdbcUrl + "'");
+      throw new IllegalArgumentException(
+          "the PostgreSQL URL must start with jdbc:postgresql://, not '" + jdbcUrl + "'");
     }
   }
 
@@ -54,6 +56,10 @@ public record PostgresSettings(String jdbcUrl, String user, String password) imp
 
   @Override
   public String toString() {
-    return "PostgreSQL " + jdbcUrl + " as " + user + (password == null || password.isEmpty() ? "" : " (password from environment)");
+    return "PostgreSQL "
+        + jdbcUrl
+        + " as "
+        + user
+        + (password == null || password.isEmpty() ? "" : " (password from environment)");
   }
 }

@@ -1,35 +1,36 @@
 package dev.scorecards.reindex.run;
 
 import dev.scorecards.reindex.clickhouse.ClickHouseClient;
-
 import java.sql.SQLException;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Which failures are worth another attempt. Transient: the network or a server that is
- * restarting, overloaded or silent (connection refused or reset, time-outs, PostgreSQL's
- * administrator shutdown, ClickHouse's network and time-out codes, an abandoned attempt).
- * Everything else is permanent (a missing table, a type mismatch, bad SQL, bad credentials,
- * disagreeing counts): trying again would fail the same way, so the run fails at once.
+ * Which failures are worth another attempt. Transient: the network or a server that is restarting,
+ * overloaded or silent (connection refused or reset, time-outs, PostgreSQL's administrator
+ * shutdown, ClickHouse's network and time-out codes, an abandoned attempt). Everything else is
+ * permanent (a missing table, a type mismatch, bad SQL, bad credentials, disagreeing counts):
+ * trying again would fail the same way, so the run fails at once.
  */
 public final class Failures {
   /** PostgreSQL SQLSTATEs of a server that is going away or not ready yet. */
-  private static final Set<String> TRANSIENT_SQLSTATES = Set.of(
-      "57P01", // admin_shutdown
-      "57P02", // crash_shutdown
-      "57P03", // cannot_connect_now (starting up, shutting down)
-      "53300", // too_many_connections
-      "40001", // serialization_failure
-      "40P01"); // deadlock_detected
+  private static final Set<String> TRANSIENT_SQLSTATES =
+      Set.of(
+          "57P01", // admin_shutdown
+          "57P02", // crash_shutdown
+          "57P03", // cannot_connect_now (starting up, shutting down)
+          "53300", // too_many_connections
+          "40001", // serialization_failure
+          "40P01"); // deadlock_detected
 
   /**
-   * ClickHouse error codes of an overloaded or unreachable server: 159 TIMEOUT_EXCEEDED,
-   * 202 TOO_MANY_SIMULTANEOUS_QUERIES, 209 SOCKET_TIMEOUT, 210 NETWORK_ERROR,
-   * 242 TABLE_IS_READ_ONLY, 252 TOO_MANY_PARTS, 1000 POCO_EXCEPTION (connection failures).
+   * ClickHouse error codes of an overloaded or unreachable server: 159 TIMEOUT_EXCEEDED, 202
+   * TOO_MANY_SIMULTANEOUS_QUERIES, 209 SOCKET_TIMEOUT, 210 NETWORK_ERROR, 242 TABLE_IS_READ_ONLY,
+   * 252 TOO_MANY_PARTS, 1000 POCO_EXCEPTION (connection failures).
    */
-  private static final Set<Integer> TRANSIENT_CLICKHOUSE_CODES = Set.of(159, 202, 209, 210, 242, 252, 1000);
+  private static final Set<Integer> TRANSIENT_CLICKHOUSE_CODES =
+      Set.of(159, 202, 209, 210, 242, 252, 1000);
 
   private static final Pattern CLICKHOUSE_CODE = Pattern.compile("Code: (\\d+)");
 
@@ -45,7 +46,8 @@ public final class Failures {
   /** True when trying again may succeed; looks through the wrappers Beam and the drivers add. */
   public static boolean isTransient(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof HeartbeatTimeoutException || t instanceof ClickHouseClient.ClickHouseUnavailableException) {
+      if (t instanceof HeartbeatTimeoutException
+          || t instanceof ClickHouseClient.ClickHouseUnavailableException) {
         return true;
       }
       // The network: refused, reset, closed channels, time-outs (all IOExceptions; the ClickHouse
@@ -73,10 +75,15 @@ public final class Failures {
     return false;
   }
 
-  /** True when a database refused the login (PostgreSQL SQLSTATE class 28; ClickHouse 192, 193, 516). */
+  /**
+   * True when a database refused the login (PostgreSQL SQLSTATE class 28; ClickHouse 192, 193,
+   * 516).
+   */
   public static boolean isAuthenticationFailure(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("28")) {
+      if (t instanceof SQLException sql
+          && sql.getSQLState() != null
+          && sql.getSQLState().startsWith("28")) {
         return true;
       }
       Integer code = clickHouseCode(t);
@@ -89,8 +96,9 @@ public final class Failures {
 
   /** The ClickHouse error code a message carries ({@code Code: 60, ...}), or null. */
   static Integer clickHouseCode(Throwable t) {
-    if (t.getMessage() == null || !t.getClass().getName().startsWith("com.clickhouse")
-        && !(t instanceof ClickHouseClient.ClickHouseQueryException)) {
+    if (t.getMessage() == null
+        || !t.getClass().getName().startsWith("com.clickhouse")
+            && !(t instanceof ClickHouseClient.ClickHouseQueryException)) {
       return null;
     }
     Matcher m = CLICKHOUSE_CODE.matcher(t.getMessage());
@@ -113,11 +121,15 @@ public final class Failures {
         best = t;
       }
     }
-    String message = best.getMessage() == null ? best.getClass().getSimpleName() : best.getMessage();
+    String message =
+        best.getMessage() == null ? best.getClass().getSimpleName() : best.getMessage();
     return message.lines().findFirst().orElse(message);
   }
 
-  /** {@code text} with every occurrence of the given secrets replaced: a last guard before anything is printed or stored. */
+  /**
+   * {@code text} with every occurrence of the given secrets replaced: a last guard before anything
+   * is printed or stored.
+   */
   public static String redact(String text, String... secrets) {
     if (text == null) {
       return null;
@@ -126,7 +138,9 @@ public final class Failures {
     for (String secret : secrets) {
       if (secret != null && !secret.isEmpty()) {
         out = out.replace(secret, "***");
-        out = out.replace(java.net.URLEncoder.encode(secret, java.nio.charset.StandardCharsets.UTF_8), "***");
+        out =
+            out.replace(
+                java.net.URLEncoder.encode(secret, java.nio.charset.StandardCharsets.UTF_8), "***");
       }
     }
     return out;

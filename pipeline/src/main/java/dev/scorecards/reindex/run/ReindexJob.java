@@ -8,7 +8,6 @@ import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.pipeline.ReindexMetrics;
 import dev.scorecards.reindex.pipeline.ReindexPipeline;
 import dev.scorecards.reindex.postgres.PostgresQueries;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,9 +20,9 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
- * One reindex run in explicit phases: prepare (reach both databases, count, plan the
- * partitions), run the pipeline and wait for it, then account (the counts read, written and
- * received by ClickHouse must agree). Any disagreement fails the run.
+ * One reindex run in explicit phases: prepare (reach both databases, count, plan the partitions),
+ * run the pipeline and wait for it, then account (the counts read, written and received by
+ * ClickHouse must agree). Any disagreement fails the run.
  */
 public final class ReindexJob {
   private ReindexJob() {}
@@ -73,11 +72,26 @@ public final class ReindexJob {
               + "scores:     %,d read, %,d written, %,d in ClickHouse%n"
               + "deleted:    %,d conversation rows, %,d scorecard rows, %,d score rows (%,d orphans; %,d mutations)%n"
               + "time:       %.1f s (pipeline %.1f s, accounting %.1f s), %,.0f rows/s (%,.0f scorecards/s), %d partitions",
-          conversationsRead, conversationsWritten, received.conversationsInClickHouse(),
-          scorecardsRead, scorecardsWritten, received.scorecardsInClickHouse(),
-          scoresRead, scoresWritten, received.scoresInClickHouse(),
-          conversationRowsDeleted, scorecardRowsDeleted, scoreRowsDeleted, orphansDeleted, mutations,
-          seconds, pipelineSeconds, accountingSeconds, seconds > 0 ? rows / seconds : 0, seconds > 0 ? scorecardsWritten / seconds : 0, partitions);
+          conversationsRead,
+          conversationsWritten,
+          received.conversationsInClickHouse(),
+          scorecardsRead,
+          scorecardsWritten,
+          received.scorecardsInClickHouse(),
+          scoresRead,
+          scoresWritten,
+          received.scoresInClickHouse(),
+          conversationRowsDeleted,
+          scorecardRowsDeleted,
+          scoreRowsDeleted,
+          orphansDeleted,
+          mutations,
+          seconds,
+          pipelineSeconds,
+          accountingSeconds,
+          seconds > 0 ? rows / seconds : 0,
+          seconds > 0 ? scorecardsWritten / seconds : 0,
+          partitions);
     }
   }
 
@@ -96,19 +110,31 @@ public final class ReindexJob {
   }
 
   /** A pipeline that has run to its end, waiting to be accounted for. */
-  public record Ran(ReindexConfig config, ClickHouseClient clickHouse, long counted, int partitions, MetricQueryResults metrics,
-      long began, long pipelineBegan, long pipelineEnded) {}
+  public record Ran(
+      ReindexConfig config,
+      ClickHouseClient clickHouse,
+      long counted,
+      int partitions,
+      MetricQueryResults metrics,
+      long began,
+      long pipelineBegan,
+      long pipelineEnded) {}
 
-  public static Summary run(ReindexConfig config, PipelineOptions options, Progress progress) throws SQLException, InterruptedException {
+  public static Summary run(ReindexConfig config, PipelineOptions options, Progress progress)
+      throws SQLException, InterruptedException {
     return account(runPipeline(config, options, progress, java.util.OptionalLong.empty()));
   }
 
   /**
    * Prepare and run the pipeline; {@link #account} checks what ClickHouse received. {@code
-   * knownCount}, when present, is the window's scorecards as the caller has just counted them
-   * (a run of one chunk): not counted again.
+   * knownCount}, when present, is the window's scorecards as the caller has just counted them (a
+   * run of one chunk): not counted again.
    */
-  public static Ran runPipeline(ReindexConfig config, PipelineOptions options, Progress progress, java.util.OptionalLong knownCount)
+  public static Ran runPipeline(
+      ReindexConfig config,
+      PipelineOptions options,
+      Progress progress,
+      java.util.OptionalLong knownCount)
       throws SQLException, InterruptedException {
     long began = System.nanoTime();
     ClickHouseClient clickHouse = new ClickHouseClient(config.clickHouse());
@@ -128,8 +154,11 @@ public final class ReindexJob {
         MetricQueryResults live = result.metrics().allMetrics();
         long scorecardsWritten = counter(live, ReindexMetrics.SCORECARDS_WRITTEN, false);
         progress.advanced(scorecardsWritten);
-        long now = counter(live, ReindexMetrics.BATCHES_JOINED, false) + scorecardsWritten
-            + counter(live, ReindexMetrics.CONVERSATIONS_WRITTEN, false) + counter(live, ReindexMetrics.MUTATIONS, false);
+        long now =
+            counter(live, ReindexMetrics.BATCHES_JOINED, false)
+                + scorecardsWritten
+                + counter(live, ReindexMetrics.CONVERSATIONS_WRITTEN, false)
+                + counter(live, ReindexMetrics.MUTATIONS, false);
         if (now > work) {
           work = now;
           progress.heartbeat();
@@ -142,39 +171,60 @@ public final class ReindexJob {
       progress.finished();
     }
 
-    MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.inNamespace(ReindexMetrics.NAMESPACE)).build());
-    return new Ran(config, clickHouse, counted, plan.ranges().size(), metrics, began, pipelineBegan, System.nanoTime());
+    MetricQueryResults metrics =
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.inNamespace(ReindexMetrics.NAMESPACE))
+                    .build());
+    return new Ran(
+        config,
+        clickHouse,
+        counted,
+        plan.ranges().size(),
+        metrics,
+        began,
+        pipelineBegan,
+        System.nanoTime());
   }
 
-  /** The accounting of a pipeline that ran: throws {@link CountsDisagreeException} unless read = written = received. */
+  /**
+   * The accounting of a pipeline that ran: throws {@link CountsDisagreeException} unless read =
+   * written = received.
+   */
   public static Summary account(Ran ran) throws SQLException {
     ReindexConfig config = ran.config();
     ClickHouseClient clickHouse = ran.clickHouse();
     MetricQueryResults metrics = ran.metrics();
     long counted = ran.counted();
     long accountingBegan = System.nanoTime();
-    WriteAccounting.Written written = new WriteAccounting.Written(
-        counter(metrics, ReindexMetrics.SCORES_WRITTEN, true), counter(metrics, ReindexMetrics.SCORES_WRITTEN_DIGEST, true));
-    WriteAccounting.Received received = new WriteAccounting(config.postgres(), clickHouse).check(config.window(), config.mode().flows(), written);
-    Summary summary = new Summary(
-        counted,
-        ran.partitions(),
-        counter(metrics, ReindexMetrics.CONVERSATIONS_READ, true),
-        counter(metrics, ReindexMetrics.CONVERSATIONS_WRITTEN, true),
-        counter(metrics, ReindexMetrics.CONVERSATIONS_DELETED, true),
-        counter(metrics, ReindexMetrics.SCORECARDS_READ, true),
-        counter(metrics, ReindexMetrics.SCORES_READ, true),
-        counter(metrics, ReindexMetrics.SCORECARDS_WRITTEN, true),
-        counter(metrics, ReindexMetrics.SCORES_WRITTEN, true),
-        counter(metrics, ReindexMetrics.SCORECARDS_DELETED, true),
-        counter(metrics, ReindexMetrics.SCORES_DELETED, true),
-        counter(metrics, ReindexMetrics.ORPHANS_FOUND, true),
-        counter(metrics, ReindexMetrics.MUTATIONS, true),
-        received,
-        (ran.pipelineEnded() - ran.began()) / 1e9 + (System.nanoTime() - accountingBegan) / 1e9,
-        (ran.pipelineEnded() - ran.pipelineBegan()) / 1e9,
-        (System.nanoTime() - accountingBegan) / 1e9);
+    WriteAccounting.Written written =
+        new WriteAccounting.Written(
+            counter(metrics, ReindexMetrics.SCORES_WRITTEN, true),
+            counter(metrics, ReindexMetrics.SCORES_WRITTEN_DIGEST, true));
+    WriteAccounting.Received received =
+        new WriteAccounting(config.postgres(), clickHouse)
+            .check(config.window(), config.mode().flows(), written);
+    Summary summary =
+        new Summary(
+            counted,
+            ran.partitions(),
+            counter(metrics, ReindexMetrics.CONVERSATIONS_READ, true),
+            counter(metrics, ReindexMetrics.CONVERSATIONS_WRITTEN, true),
+            counter(metrics, ReindexMetrics.CONVERSATIONS_DELETED, true),
+            counter(metrics, ReindexMetrics.SCORECARDS_READ, true),
+            counter(metrics, ReindexMetrics.SCORES_READ, true),
+            counter(metrics, ReindexMetrics.SCORECARDS_WRITTEN, true),
+            counter(metrics, ReindexMetrics.SCORES_WRITTEN, true),
+            counter(metrics, ReindexMetrics.SCORECARDS_DELETED, true),
+            counter(metrics, ReindexMetrics.SCORES_DELETED, true),
+            counter(metrics, ReindexMetrics.ORPHANS_FOUND, true),
+            counter(metrics, ReindexMetrics.MUTATIONS, true),
+            received,
+            (ran.pipelineEnded() - ran.began()) / 1e9 + (System.nanoTime() - accountingBegan) / 1e9,
+            (ran.pipelineEnded() - ran.pipelineBegan()) / 1e9,
+            (System.nanoTime() - accountingBegan) / 1e9);
     String disagreement = disagreement(summary);
     if (disagreement != null) {
       throw new CountsDisagreeException(disagreement, summary);
@@ -186,32 +236,65 @@ public final class ReindexJob {
   static String disagreement(Summary s) {
     WriteAccounting.Received r = s.received();
     if (s.conversationsWritten() != s.conversationsRead()) {
-      return "conversations written (" + s.conversationsWritten() + ") differ from conversations read (" + s.conversationsRead() + ")";
+      return "conversations written ("
+          + s.conversationsWritten()
+          + ") differ from conversations read ("
+          + s.conversationsRead()
+          + ")";
     }
     if (r.conversationsInPostgres() != s.conversationsRead()) {
-      return "PostgreSQL changed during the run: the window now has " + r.conversationsInPostgres() + " conversations, the run read "
-          + s.conversationsRead() + "; run it again";
+      return "PostgreSQL changed during the run: the window now has "
+          + r.conversationsInPostgres()
+          + " conversations, the run read "
+          + s.conversationsRead()
+          + "; run it again";
     }
     if (r.conversationsInClickHouse() != s.conversationsWritten()) {
-      return "ClickHouse holds " + r.conversationsInClickHouse() + " of the " + s.conversationsWritten() + " conversations written";
+      return "ClickHouse holds "
+          + r.conversationsInClickHouse()
+          + " of the "
+          + s.conversationsWritten()
+          + " conversations written";
     }
     if (s.scorecardsWritten() != s.scorecardsRead()) {
-      return "scorecards written (" + s.scorecardsWritten() + ") differ from scorecards read (" + s.scorecardsRead() + ")";
+      return "scorecards written ("
+          + s.scorecardsWritten()
+          + ") differ from scorecards read ("
+          + s.scorecardsRead()
+          + ")";
     }
     if (s.scoresWritten() != s.scoresRead()) {
-      return "scores written (" + s.scoresWritten() + ") differ from scores read (" + s.scoresRead() + ")";
+      return "scores written ("
+          + s.scoresWritten()
+          + ") differ from scores read ("
+          + s.scoresRead()
+          + ")";
     }
     boolean scoresCounted = r.scoresInPostgres() != WriteAccounting.NOT_COUNTED;
-    if (r.scorecardsInPostgres() != s.scorecardsRead() || (scoresCounted && r.scoresInPostgres() != s.scoresRead())) {
-      return "PostgreSQL changed during the run: the window now has " + r.scorecardsInPostgres() + " scorecards"
-          + (scoresCounted ? " and " + r.scoresInPostgres() + " scores" : "") + ", the run read " + s.scorecardsRead()
-          + (scoresCounted ? " and " + s.scoresRead() : "") + "; run it again";
+    if (r.scorecardsInPostgres() != s.scorecardsRead()
+        || (scoresCounted && r.scoresInPostgres() != s.scoresRead())) {
+      return "PostgreSQL changed during the run: the window now has "
+          + r.scorecardsInPostgres()
+          + " scorecards"
+          + (scoresCounted ? " and " + r.scoresInPostgres() + " scores" : "")
+          + ", the run read "
+          + s.scorecardsRead()
+          + (scoresCounted ? " and " + s.scoresRead() : "")
+          + "; run it again";
     }
     if (r.scorecardsInClickHouse() != s.scorecardsWritten()) {
-      return "ClickHouse holds " + r.scorecardsInClickHouse() + " of the " + s.scorecardsWritten() + " scorecards written";
+      return "ClickHouse holds "
+          + r.scorecardsInClickHouse()
+          + " of the "
+          + s.scorecardsWritten()
+          + " scorecards written";
     }
     if (r.scoresInClickHouse() != s.scoresWritten()) {
-      return "ClickHouse holds " + r.scoresInClickHouse() + " of the " + s.scoresWritten() + " scores written";
+      return "ClickHouse holds "
+          + r.scoresInClickHouse()
+          + " of the "
+          + s.scoresWritten()
+          + " scores written";
     }
     return null;
   }
@@ -220,21 +303,23 @@ public final class ReindexJob {
    * The ranges a chunk's read queries in parallel: one per {@code rowsPerPartition} counted
    * scorecards (at most {@code maxPartitions}), cut like the chunks at quantiles of the update
    * times. Equal time slices of skewed data gave the read's subtasks unequal work (the seeded
-   * 200,000-scorecard window's four quarters hold 107,542, 64,989, 21,371 and 6,098
-   * scorecards), and one of Flink's two subtasks idled while the other finished.
+   * 200,000-scorecard window's four quarters hold 107,542, 64,989, 21,371 and 6,098 scorecards),
+   * and one of Flink's two subtasks idled while the other finished.
    */
-  public static PartitionPlan partitionPlan(ReindexConfig config, long counted) throws SQLException {
-    int partitions = PartitionPlan.partitions(counted, config.rowsPerPartition(), config.maxPartitions());
+  public static PartitionPlan partitionPlan(ReindexConfig config, long counted)
+      throws SQLException {
+    int partitions =
+        PartitionPlan.partitions(counted, config.rowsPerPartition(), config.maxPartitions());
     return new PartitionPlan(counted, cutAtQuantiles(config, equalFractions(partitions)));
   }
 
   /**
    * Where to cut a window of {@code total} scorecards into chunks of at most about {@code
-   * perChunk}, as fractions of its work: {@code n} equal chunks. (Until session 6 the last one
-   * was cut again at three quarters, so that the one accounting not overlapped by a next
-   * chunk's pipeline waited on a quarter chunk; since the accounting's cheap digest query a
-   * whole chunk's takes ~0.5 s, and the extra chunk's job cost more than the quarter saved:
-   * Flink 13.6 -> 13.0 s on average over 6 pairs, the DirectRunner unchanged over 3.)
+   * perChunk}, as fractions of its work: {@code n} equal chunks. (Until session 6 the last one was
+   * cut again at three quarters, so that the one accounting not overlapped by a next chunk's
+   * pipeline waited on a quarter chunk; since the accounting's cheap digest query a whole chunk's
+   * takes ~0.5 s, and the extra chunk's job cost more than the quarter saved: Flink 13.6 -> 13.0 s
+   * on average over 6 pairs, the DirectRunner unchanged over 3.)
    */
   static double[] chunkFractions(long total, long perChunk) {
     return equalFractions((int) Math.max(1, Math.min(10_000, (total + perChunk - 1) / perChunk)));
@@ -251,20 +336,22 @@ public final class ReindexJob {
 
   /**
    * The window cut into contiguous, half-open chunks for a window of {@code total} scorecards
-   * ({@link #chunkFractions}), at the quantiles of the update times PostgreSQL has for the
-   * window (equal time slices put most of the work in one chunk when the data is skewed, and
-   * a chunk's size bounds a run's memory). Fewer chunks come back when quantiles coincide.
+   * ({@link #chunkFractions}), at the quantiles of the update times PostgreSQL has for the window
+   * (equal time slices put most of the work in one chunk when the data is skewed, and a chunk's
+   * size bounds a run's memory). Fewer chunks come back when quantiles coincide.
    */
-  public static java.util.List<ReindexWindow.TimeRange> chunks(ReindexConfig config, long total, long perChunk) throws SQLException {
+  public static java.util.List<ReindexWindow.TimeRange> chunks(
+      ReindexConfig config, long total, long perChunk) throws SQLException {
     return cutAtQuantiles(config, chunkFractions(total, perChunk));
   }
 
   /**
-   * The config's window cut at the given fractions of its work: the quantiles of the update
-   * times that decide membership, over the mode's flows (one PostgreSQL query). Contiguous and
-   * half-open; fewer ranges when quantiles coincide.
+   * The config's window cut at the given fractions of its work: the quantiles of the update times
+   * that decide membership, over the mode's flows (one PostgreSQL query). Contiguous and half-open;
+   * fewer ranges when quantiles coincide.
    */
-  static java.util.List<ReindexWindow.TimeRange> cutAtQuantiles(ReindexConfig config, double[] cutAt) throws SQLException {
+  static java.util.List<ReindexWindow.TimeRange> cutAtQuantiles(
+      ReindexConfig config, double[] cutAt) throws SQLException {
     ReindexWindow w = config.window();
     if (cutAt.length == 0) {
       return java.util.List.of(new ReindexWindow.TimeRange(w.startMicros(), w.endMicros()));
@@ -273,7 +360,8 @@ public final class ReindexJob {
     Double[] fractions = java.util.Arrays.stream(cutAt).boxed().toArray(Double[]::new);
     java.util.TreeSet<Long> cuts = new java.util.TreeSet<>();
     try (Connection connection = config.postgres().connect();
-        PreparedStatement statement = connection.prepareStatement(PostgresQueries.chunkBoundaries(flows))) {
+        PreparedStatement statement =
+            connection.prepareStatement(PostgresQueries.chunkBoundaries(flows))) {
       statement.setArray(1, connection.createArrayOf("float8", fractions));
       int p = 2;
       for (int i = 0; i < flows.size(); i++) {
@@ -284,7 +372,10 @@ public final class ReindexJob {
         if (rs.next() && rs.getArray(1) != null) {
           for (Object o : (Object[]) rs.getArray(1).getArray()) {
             if (o instanceof java.sql.Timestamp t) {
-              long micros = Math.addExact(Math.multiplyExact(t.toInstant().getEpochSecond(), 1_000_000L), t.getNanos() / 1_000);
+              long micros =
+                  Math.addExact(
+                      Math.multiplyExact(t.toInstant().getEpochSecond(), 1_000_000L),
+                      t.getNanos() / 1_000);
               if (micros > w.startMicros() && micros < w.endMicros()) {
                 cuts.add(micros);
               }
@@ -303,7 +394,10 @@ public final class ReindexJob {
     return ranges;
   }
 
-  /** The scorecards of the window over every flow of the mode: the progress total and the partition plan's count. */
+  /**
+   * The scorecards of the window over every flow of the mode: the progress total and the partition
+   * plan's count.
+   */
   static long countInPostgres(ReindexConfig config) throws SQLException {
     long total = 0;
     try (Connection connection = config.postgres().connect()) {
@@ -324,7 +418,8 @@ public final class ReindexJob {
   private static long counter(MetricQueryResults metrics, String name, boolean committed) {
     long total = 0;
     for (MetricResult<Long> c : metrics.getCounters()) {
-      if (c.getName().getNamespace().equals(ReindexMetrics.NAMESPACE) && c.getName().getName().equals(name)) {
+      if (c.getName().getNamespace().equals(ReindexMetrics.NAMESPACE)
+          && c.getName().getName().equals(name)) {
         Long v = committed ? committedOrAttempted(c) : c.getAttempted();
         total += v == null ? 0 : v;
       }
@@ -339,5 +434,4 @@ public final class ReindexJob {
       return c.getAttempted();
     }
   }
-
 }

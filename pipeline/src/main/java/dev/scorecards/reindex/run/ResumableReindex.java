@@ -2,10 +2,7 @@ package dev.scorecards.reindex.run;
 
 import dev.scorecards.reindex.clickhouse.ClickHouseClient;
 import dev.scorecards.reindex.model.ReindexWindow;
-
 import java.time.Duration;
-import org.apache.beam.sdk.util.BackOff;
-import org.apache.beam.sdk.util.FluentBackoff;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,44 +16,60 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.util.BackOff;
+import org.apache.beam.sdk.util.FluentBackoff;
 
 /**
  * A run that survives failures, the role the original job's Temporal heartbeats played.
  *
  * <p>The window is cut into chunks (time ranges of about {@link Policy#scorecardsPerChunk}
- * scorecards each, at the quantiles of the update times), fixed when the run is created and recorded in the {@link RunLedger}. Each chunk
- * is one {@link ReindexJob}: clean-up (when asked), writes and accounting for that range; only
- * when its counts agree is the chunk recorded as done. A failed attempt is followed, after an
- * exponential back-off, by another that skips the chunks done, as long as the failure is
- * transient ({@link Failures#isTransient}) and attempts remain; a permanent failure ends the run
- * at once. A later invocation resumes an unfinished run by id, or by finding the unfinished run
- * of the same mode and window. A chunk whose deletes ran but whose writes did not is never
- * recorded as done, so resuming re-deletes and rewrites it: a crash during a clean-up run loses
- * nothing for good.
+ * scorecards each, at the quantiles of the update times), fixed when the run is created and
+ * recorded in the {@link RunLedger}. Each chunk is one {@link ReindexJob}: clean-up (when asked),
+ * writes and accounting for that range; only when its counts agree is the chunk recorded as done. A
+ * failed attempt is followed, after an exponential back-off, by another that skips the chunks done,
+ * as long as the failure is transient ({@link Failures#isTransient}) and attempts remain; a
+ * permanent failure ends the run at once. A later invocation resumes an unfinished run by id, or by
+ * finding the unfinished run of the same mode and window. A chunk whose deletes ran but whose
+ * writes did not is never recorded as done, so resuming re-deletes and rewrites it: a crash during
+ * a clean-up run loses nothing for good.
  *
  * <p>Heartbeat: the attempt runs in a worker thread; every joined batch, written row, submitted
  * mutation and finished chunk is a beat. When no beat arrives for the heartbeat time-out, the
  * attempt is abandoned (its pipeline cancelled, its thread interrupted) and counts as a failed,
  * transient attempt.
  *
- * <p>The run ends with the verification; it succeeds only if every chunk's counts agreed and
- * the verification finds ClickHouse equal to PostgreSQL for the whole window.
+ * <p>The run ends with the verification; it succeeds only if every chunk's counts agreed and the
+ * verification finds ClickHouse equal to PostgreSQL for the whole window.
  */
 public final class ResumableReindex {
   private ResumableReindex() {}
 
   /** How hard a run tries. */
-  public record Policy(int maxAttempts, Duration heartbeatTimeout, Duration initialBackoff, Duration maxBackoff, long scorecardsPerChunk) {
+  public record Policy(
+      int maxAttempts,
+      Duration heartbeatTimeout,
+      Duration initialBackoff,
+      Duration maxBackoff,
+      long scorecardsPerChunk) {
     public static final long DEFAULT_SCORECARDS_PER_CHUNK = 100_000;
 
     public Policy {
-      if (maxAttempts < 1 || heartbeatTimeout.isNegative() || heartbeatTimeout.isZero() || scorecardsPerChunk < 1) {
-        throw new IllegalArgumentException("attempts, heartbeat time-out and chunk size must be positive");
+      if (maxAttempts < 1
+          || heartbeatTimeout.isNegative()
+          || heartbeatTimeout.isZero()
+          || scorecardsPerChunk < 1) {
+        throw new IllegalArgumentException(
+            "attempts, heartbeat time-out and chunk size must be positive");
       }
     }
 
     public static Policy of(int maxAttempts, Duration heartbeatTimeout) {
-      return new Policy(maxAttempts, heartbeatTimeout, Duration.ofSeconds(2), Duration.ofMinutes(1), DEFAULT_SCORECARDS_PER_CHUNK);
+      return new Policy(
+          maxAttempts,
+          heartbeatTimeout,
+          Duration.ofSeconds(2),
+          Duration.ofMinutes(1),
+          DEFAULT_SCORECARDS_PER_CHUNK);
     }
 
     public Policy withBackoff(Duration initial, Duration max) {
@@ -68,9 +81,9 @@ public final class ResumableReindex {
     }
 
     /**
-     * The waits between attempts: Beam's exponential back-off from {@code initialBackoff},
-     * at most {@code maxBackoff}, each randomized by up to half so that runs failing together
-     * do not retry together.
+     * The waits between attempts: Beam's exponential back-off from {@code initialBackoff}, at most
+     * {@code maxBackoff}, each randomized by up to half so that runs failing together do not retry
+     * together.
      */
     public BackOff backoff() {
       return FluentBackoff.DEFAULT
@@ -82,7 +95,9 @@ public final class ResumableReindex {
     }
   }
 
-  /** Checks ClickHouse against PostgreSQL for the run's window: null when equal, else one sentence. */
+  /**
+   * Checks ClickHouse against PostgreSQL for the run's window: null when equal, else one sentence.
+   */
   public interface Verification {
     String differences(ReindexConfig config) throws Exception;
   }
@@ -96,17 +111,37 @@ public final class ResumableReindex {
     default void progress(long scorecardsDone, long total) {}
   }
 
-  /** What a run did, over all its attempts in this invocation and the chunks earlier ones finished. */
+  /**
+   * What a run did, over all its attempts in this invocation and the chunks earlier ones finished.
+   */
   public record Outcome(
-      RunLedger.Run run, boolean resumed, int chunks, int chunksSkipped, int attempts,
-      long conversationsWritten, long scorecardsWritten, long scoresWritten, long rowsDeleted,
-      List<ReindexJob.Summary> summaries, double seconds) {
+      RunLedger.Run run,
+      boolean resumed,
+      int chunks,
+      int chunksSkipped,
+      int attempts,
+      long conversationsWritten,
+      long scorecardsWritten,
+      long scoresWritten,
+      long rowsDeleted,
+      List<ReindexJob.Summary> summaries,
+      double seconds) {
 
     public String describe() {
-      return String.format("run %s: %d chunk%s (%d skipped as already done), %d attempt%s; "
+      return String.format(
+          "run %s: %d chunk%s (%d skipped as already done), %d attempt%s; "
               + "%,d conversations, %,d scorecards, %,d scores written, %,d rows deleted in %.1f s",
-          run.runId(), chunks, chunks == 1 ? "" : "s", chunksSkipped, attempts, attempts == 1 ? "" : "s",
-          conversationsWritten, scorecardsWritten, scoresWritten, rowsDeleted, seconds);
+          run.runId(),
+          chunks,
+          chunks == 1 ? "" : "s",
+          chunksSkipped,
+          attempts,
+          attempts == 1 ? "" : "s",
+          conversationsWritten,
+          scorecardsWritten,
+          scoresWritten,
+          rowsDeleted,
+          seconds);
     }
   }
 
@@ -140,21 +175,33 @@ public final class ResumableReindex {
   }
 
   /**
-   * Runs (or resumes) the reindex of {@code config}'s window. {@code resumeRunId}, when not
-   * null, names the run to resume; its mode, window and clean-up choice replace the config's.
+   * Runs (or resumes) the reindex of {@code config}'s window. {@code resumeRunId}, when not null,
+   * names the run to resume; its mode, window and clean-up choice replace the config's.
    */
-  public static Outcome run(ReindexConfig config, Policy policy, PipelineOptions options, String resumeRunId,
-      Verification verification, Listener listener) throws InterruptedException {
+  public static Outcome run(
+      ReindexConfig config,
+      Policy policy,
+      PipelineOptions options,
+      String resumeRunId,
+      Verification verification,
+      Listener listener)
+      throws InterruptedException {
     return run(config, policy, () -> options, resumeRunId, verification, listener);
   }
 
   /**
-   * As above, with the pipeline options asked for only when the first chunk's pipeline is
-   * built: a caller can create them (Beam registers and checks every options interface on the
-   * classpath: about half a second) while the run reaches its ledger, counts and plans.
+   * As above, with the pipeline options asked for only when the first chunk's pipeline is built: a
+   * caller can create them (Beam registers and checks every options interface on the classpath:
+   * about half a second) while the run reaches its ledger, counts and plans.
    */
-  public static Outcome run(ReindexConfig config, Policy policy, java.util.function.Supplier<? extends PipelineOptions> options,
-      String resumeRunId, Verification verification, Listener listener) throws InterruptedException {
+  public static Outcome run(
+      ReindexConfig config,
+      Policy policy,
+      java.util.function.Supplier<? extends PipelineOptions> options,
+      String resumeRunId,
+      Verification verification,
+      Listener listener)
+      throws InterruptedException {
     if (resumeRunId != null) {
       RunLedger.requireRunId(resumeRunId);
     }
@@ -165,7 +212,9 @@ public final class ResumableReindex {
     for (int attempt = 1; attempt <= policy.maxAttempts(); attempt++) {
       if (attempt > 1) {
         long wait = nextBackOff(backoff);
-        listener.log(String.format("attempt %d of %d in %.1f s", attempt, policy.maxAttempts(), wait / 1000.0));
+        listener.log(
+            String.format(
+                "attempt %d of %d in %.1f s", attempt, policy.maxAttempts(), wait / 1000.0));
         Thread.sleep(wait);
       }
       state.attemptsMade = attempt;
@@ -176,16 +225,30 @@ public final class ResumableReindex {
         throw e;
       } catch (Throwable t) {
         last = t;
-        String why = Failures.redact(Failures.describe(t), config.postgres().password(), config.clickHouse().password());
+        String why =
+            Failures.redact(
+                Failures.describe(t), config.postgres().password(), config.clickHouse().password());
         boolean retry = Failures.isTransient(t) && attempt < policy.maxAttempts();
-        listener.log("attempt " + attempt + " failed" + (Failures.isTransient(t) ? " (transient)" : "") + ": " + why);
+        listener.log(
+            "attempt "
+                + attempt
+                + " failed"
+                + (Failures.isTransient(t) ? " (transient)" : "")
+                + ": "
+                + why);
         state.record(retry ? RunLedger.State.RETRYING : RunLedger.State.FAILED, attempt, why);
         if (!retry) {
           boolean exhausted = Failures.isTransient(t);
-          String message = (exhausted ? "gave up after " + attempt + " attempt" + (attempt == 1 ? "" : "s") + ": " : "") + why
-              + (state.run != null && !(t instanceof VerificationFailedException)
-                  ? "; resume with: reindex run --resume " + state.run.runId() : "");
-          throw new RunFailedException(message, state.run == null ? null : state.run.runId(), exhausted, t);
+          String message =
+              (exhausted
+                      ? "gave up after " + attempt + " attempt" + (attempt == 1 ? "" : "s") + ": "
+                      : "")
+                  + why
+                  + (state.run != null && !(t instanceof VerificationFailedException)
+                      ? "; resume with: reindex run --resume " + state.run.runId()
+                      : "");
+          throw new RunFailedException(
+              message, state.run == null ? null : state.run.runId(), exhausted, t);
         }
       }
     }
@@ -198,17 +261,21 @@ public final class ResumableReindex {
 
   /** One attempt in a worker thread, abandoned when no beat arrives for the heartbeat time-out. */
   private static void runAttempt(State state, int attempt) throws Throwable {
-    ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "reindex-attempt-" + attempt);
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService worker =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "reindex-attempt-" + attempt);
+              t.setDaemon(true);
+              return t;
+            });
     state.current = attempt;
     state.beat();
-    Future<?> body = worker.submit(() -> {
-      state.attemptBody(attempt);
-      return null;
-    });
+    Future<?> body =
+        worker.submit(
+            () -> {
+              state.attemptBody(attempt);
+              return null;
+            });
     long timeoutNanos = state.policy.heartbeatTimeout().toNanos();
     try {
       while (true) {
@@ -221,8 +288,10 @@ public final class ResumableReindex {
             state.current = 0;
             state.abandon();
             body.cancel(true);
-            throw new Failures.HeartbeatTimeoutException(String.format(
-                "no progress for %.1f s (heartbeat time-out %s): attempt %d abandoned", silent / 1e9, state.policy.heartbeatTimeout(), attempt));
+            throw new Failures.HeartbeatTimeoutException(
+                String.format(
+                    "no progress for %.1f s (heartbeat time-out %s): attempt %d abandoned",
+                    silent / 1e9, state.policy.heartbeatTimeout(), attempt));
           }
         } catch (ExecutionException e) {
           throw e.getCause();
@@ -252,11 +321,20 @@ public final class ResumableReindex {
     int attemptBase;
     int attemptsMade;
     long total;
-    /** The attempt allowed to record anything; an abandoned attempt's thread may still wake up and must stay silent. */
+
+    /**
+     * The attempt allowed to record anything; an abandoned attempt's thread may still wake up and
+     * must stay silent.
+     */
     volatile int current;
 
-    State(ReindexConfig config, Policy policy, java.util.function.Supplier<? extends PipelineOptions> options, String resumeRunId,
-        Verification verification, Listener listener) {
+    State(
+        ReindexConfig config,
+        Policy policy,
+        java.util.function.Supplier<? extends PipelineOptions> options,
+        String resumeRunId,
+        Verification verification,
+        Listener listener) {
       this.requested = config;
       this.policy = policy;
       this.options = options;
@@ -272,19 +350,26 @@ public final class ResumableReindex {
     void abandon() {
       PipelineResult result = pipeline.getAndSet(null);
       if (result != null) {
-        Thread cancel = new Thread(() -> {
-          try {
-            result.cancel();
-          } catch (Exception | LinkageError ignored) {
-            // The attempt is abandoned either way; a pipeline that cannot be cancelled ends on its own.
-          }
-        }, "reindex-cancel");
+        Thread cancel =
+            new Thread(
+                () -> {
+                  try {
+                    result.cancel();
+                  } catch (Exception | LinkageError ignored) {
+                    // The attempt is abandoned either way; a pipeline that cannot be cancelled ends
+                    // on its own.
+                  }
+                },
+                "reindex-cancel");
         cancel.setDaemon(true);
         cancel.start();
       }
     }
 
-    /** Records a state change; a ledger that cannot be reached (the failure itself, often) is not a second failure. */
+    /**
+     * Records a state change; a ledger that cannot be reached (the failure itself, often) is not a
+     * second failure.
+     */
     void record(RunLedger.State s, int attempt, String message) {
       if (ledger == null || run == null) {
         return;
@@ -297,7 +382,8 @@ public final class ResumableReindex {
     }
 
     /** Waits for a chunk's accounting; its failure is the attempt's failure. */
-    private static void awaitAccounting(java.util.concurrent.Future<?> accounting) throws Exception {
+    private static void awaitAccounting(java.util.concurrent.Future<?> accounting)
+        throws Exception {
       try {
         accounting.get();
       } catch (ExecutionException e) {
@@ -310,14 +396,18 @@ public final class ResumableReindex {
 
     private void requireCurrent(int attempt) {
       if (current != attempt) {
-        throw new java.util.concurrent.CancellationException("attempt " + attempt + " was abandoned");
+        throw new java.util.concurrent.CancellationException(
+            "attempt " + attempt + " was abandoned");
       }
     }
 
     void attemptBody(int attempt) throws Exception {
-      ClickHouseClient client = new ClickHouseClient(requested.clickHouse(), policy.heartbeatTimeout());
+      ClickHouseClient client =
+          new ClickHouseClient(requested.clickHouse(), policy.heartbeatTimeout());
       if (ledger == null) {
-        RunLedger l = new RunLedger(client, requested.postgres().password(), requested.clickHouse().password());
+        RunLedger l =
+            new RunLedger(
+                client, requested.postgres().password(), requested.clickHouse().password());
         l.ensureTables();
         ledger = l;
       }
@@ -326,73 +416,120 @@ public final class ResumableReindex {
       }
       beat();
       requireCurrent(attempt);
-      run = ledger.update(run, RunLedger.State.RUNNING, attemptBase + attempt, "attempt " + (attemptBase + attempt));
+      run =
+          ledger.update(
+              run,
+              RunLedger.State.RUNNING,
+              attemptBase + attempt,
+              "attempt " + (attemptBase + attempt));
       Map<Integer, RunLedger.ChunkDone> done = ledger.chunksDone(run.runId());
       if (skipped < 0) {
         skipped = done.size();
         if (resumed) {
-          listener.log(String.format("resuming run %s: %d of %d chunks already done", run.runId(), done.size(), run.chunks().size()));
+          listener.log(
+              String.format(
+                  "resuming run %s: %d of %d chunks already done",
+                  run.runId(), done.size(), run.chunks().size()));
         }
       }
-      long[] doneScorecards = {done.values().stream().mapToLong(RunLedger.ChunkDone::scorecards).sum()};
+      long[] doneScorecards = {
+        done.values().stream().mapToLong(RunLedger.ChunkDone::scorecards).sum()
+      };
       // A chunk's accounting (mostly database work) runs while the next chunk's pipeline (mostly
       // JVM work) does: at most one accounting behind, and a chunk is recorded as done only
       // once its own accounting agrees.
-      java.util.concurrent.ExecutorService accountant = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "reindex-accounting-" + attempt);
-        t.setDaemon(true);
-        return t;
-      });
-      java.util.concurrent.Future<?> accounting = java.util.concurrent.CompletableFuture.completedFuture(null);
+      java.util.concurrent.ExecutorService accountant =
+          Executors.newSingleThreadExecutor(
+              r -> {
+                Thread t = new Thread(r, "reindex-accounting-" + attempt);
+                t.setDaemon(true);
+                return t;
+              });
+      java.util.concurrent.Future<?> accounting =
+          java.util.concurrent.CompletableFuture.completedFuture(null);
       try {
         for (int i = 0; i < run.chunks().size(); i++) {
           if (done.containsKey(i)) {
             continue;
           }
           ReindexWindow.TimeRange range = run.chunks().get(i);
-          ReindexConfig chunkConfig = config.withWindow(ReindexWindow.of(ReindexWindow.fromMicros(range.startMicros()), ReindexWindow.fromMicros(range.endMicros())));
+          ReindexConfig chunkConfig =
+              config.withWindow(
+                  ReindexWindow.of(
+                      ReindexWindow.fromMicros(range.startMicros()),
+                      ReindexWindow.fromMicros(range.endMicros())));
           final long before = doneScorecards[0];
-          // The first attempt at a run of one chunk: its window's count is the one the run has just taken.
-          java.util.OptionalLong counted = attempt == 1 && run.chunks().size() == 1 ? java.util.OptionalLong.of(total) : java.util.OptionalLong.empty();
-          ReindexJob.Ran ran = ReindexJob.runPipeline(chunkConfig, options.get(), new ReindexJob.Progress() {
-            @Override
-            public void running(PipelineResult result) {
-              pipeline.set(result);
-            }
+          // The first attempt at a run of one chunk: its window's count is the one the run has just
+          // taken.
+          java.util.OptionalLong counted =
+              attempt == 1 && run.chunks().size() == 1
+                  ? java.util.OptionalLong.of(total)
+                  : java.util.OptionalLong.empty();
+          ReindexJob.Ran ran =
+              ReindexJob.runPipeline(
+                  chunkConfig,
+                  options.get(),
+                  new ReindexJob.Progress() {
+                    @Override
+                    public void running(PipelineResult result) {
+                      pipeline.set(result);
+                    }
 
-            @Override
-            public void heartbeat() {
-              beat();
-            }
+                    @Override
+                    public void heartbeat() {
+                      beat();
+                    }
 
-            @Override
-            public void advanced(long scorecardsDone) {
-              listener.progress(before + scorecardsDone, total);
-            }
-          }, counted);
+                    @Override
+                    public void advanced(long scorecardsDone) {
+                      listener.progress(before + scorecardsDone, total);
+                    }
+                  },
+                  counted);
           pipeline.set(null);
           requireCurrent(attempt);
           beat();
           awaitAccounting(accounting);
           final int chunkIndex = i;
-          accounting = accountant.submit(() -> {
-            ReindexJob.Summary s = ReindexJob.account(ran);
-            requireCurrent(attempt);
-            beat();
-            RunLedger.ChunkDone chunk = new RunLedger.ChunkDone(chunkIndex, attemptBase + attempt, s.conversationsWritten(), s.scorecardsWritten(),
-                s.scoresWritten(), s.conversationRowsDeleted() + s.scorecardRowsDeleted() + s.scoreRowsDeleted(), s.seconds());
-            ledger.chunkDone(run, chunkIndex, chunk);
-            synchronized (summaries) {
-              summaries.add(s);
-            }
-            listener.progress(doneScorecards[0] += s.scorecardsWritten(), total);
-            listener.log(String.format("chunk %d/%d [%s, %s): %,d conversations, %,d scorecards, %,d scores written, %,d rows deleted in %.1f s"
-                    + " (pipeline %.1f s, accounting %.1f s)",
-                chunkIndex + 1, run.chunks().size(), ReindexWindow.fromMicros(range.startMicros()), ReindexWindow.fromMicros(range.endMicros()),
-                s.conversationsWritten(), s.scorecardsWritten(), s.scoresWritten(), chunk.rowsDeleted(), s.seconds(), s.pipelineSeconds(),
-                s.accountingSeconds()));
-            return null;
-          });
+          accounting =
+              accountant.submit(
+                  () -> {
+                    ReindexJob.Summary s = ReindexJob.account(ran);
+                    requireCurrent(attempt);
+                    beat();
+                    RunLedger.ChunkDone chunk =
+                        new RunLedger.ChunkDone(
+                            chunkIndex,
+                            attemptBase + attempt,
+                            s.conversationsWritten(),
+                            s.scorecardsWritten(),
+                            s.scoresWritten(),
+                            s.conversationRowsDeleted()
+                                + s.scorecardRowsDeleted()
+                                + s.scoreRowsDeleted(),
+                            s.seconds());
+                    ledger.chunkDone(run, chunkIndex, chunk);
+                    synchronized (summaries) {
+                      summaries.add(s);
+                    }
+                    listener.progress(doneScorecards[0] += s.scorecardsWritten(), total);
+                    listener.log(
+                        String.format(
+                            "chunk %d/%d [%s, %s): %,d conversations, %,d scorecards, %,d scores written, %,d rows deleted in %.1f s"
+                                + " (pipeline %.1f s, accounting %.1f s)",
+                            chunkIndex + 1,
+                            run.chunks().size(),
+                            ReindexWindow.fromMicros(range.startMicros()),
+                            ReindexWindow.fromMicros(range.endMicros()),
+                            s.conversationsWritten(),
+                            s.scorecardsWritten(),
+                            s.scoresWritten(),
+                            chunk.rowsDeleted(),
+                            s.seconds(),
+                            s.pipelineSeconds(),
+                            s.accountingSeconds()));
+                    return null;
+                  });
         }
         awaitAccounting(accounting);
       } finally {
@@ -402,22 +539,45 @@ public final class ResumableReindex {
         beat();
         String differences = verification.differences(config);
         if (differences != null) {
-          throw new VerificationFailedException("ClickHouse does not match PostgreSQL for the window after the run: " + differences);
+          throw new VerificationFailedException(
+              "ClickHouse does not match PostgreSQL for the window after the run: " + differences);
         }
       }
       requireCurrent(attempt);
-      run = ledger.update(run, RunLedger.State.SUCCEEDED, attemptBase + attempt,
-          verification == null ? "all chunks written and counted (not verified)" : "all chunks written, counted and verified equal");
+      run =
+          ledger.update(
+              run,
+              RunLedger.State.SUCCEEDED,
+              attemptBase + attempt,
+              verification == null
+                  ? "all chunks written and counted (not verified)"
+                  : "all chunks written, counted and verified equal");
     }
 
-    /** Finds the run to resume (by id, or the unfinished run of the same mode and window) or creates one. */
+    /**
+     * Finds the run to resume (by id, or the unfinished run of the same mode and window) or creates
+     * one.
+     */
     private void openRun() throws Exception {
       RunLedger.Run found = null;
       if (resumeRunId != null) {
-        found = ledger.find(resumeRunId).orElseThrow(() -> new IllegalArgumentException("there is no run " + resumeRunId
-            + " in " + requested.clickHouse().database() + "." + RunLedger.RUNS));
+        found =
+            ledger
+                .find(resumeRunId)
+                .orElseThrow(
+                    () ->
+                        new IllegalArgumentException(
+                            "there is no run "
+                                + resumeRunId
+                                + " in "
+                                + requested.clickHouse().database()
+                                + "."
+                                + RunLedger.RUNS));
         if (found.finished()) {
-          throw new IllegalArgumentException("run " + resumeRunId + " has already succeeded; run the window again to reindex it again");
+          throw new IllegalArgumentException(
+              "run "
+                  + resumeRunId
+                  + " has already succeeded; run the window again to reindex it again");
         }
       } else {
         found = ledger.unfinished(requested.mode(), requested.window()).orElse(null);
@@ -426,16 +586,24 @@ public final class ResumableReindex {
         run = found;
         resumed = true;
         attemptBase = found.attempt();
-        config = requested.withMode(found.mode()).withWindow(found.window()).withCleanUpBeforeWrite(found.cleanUp() || requested.cleanUpBeforeWrite());
+        config =
+            requested
+                .withMode(found.mode())
+                .withWindow(found.window())
+                .withCleanUpBeforeWrite(found.cleanUp() || requested.cleanUpBeforeWrite());
         total = ReindexJob.countInPostgres(config);
         return;
       }
       config = requested;
       total = ReindexJob.countInPostgres(config);
-      List<ReindexWindow.TimeRange> ranges = ReindexJob.chunks(config, total, policy.scorecardsPerChunk());
+      List<ReindexWindow.TimeRange> ranges =
+          ReindexJob.chunks(config, total, policy.scorecardsPerChunk());
       int chunks = ranges.size();
       run = ledger.create(config.mode(), config.window(), config.cleanUpBeforeWrite(), ranges);
-      listener.log(String.format("run %s: %,d scorecards in %d chunk%s", run.runId(), total, chunks, chunks == 1 ? "" : "s"));
+      listener.log(
+          String.format(
+              "run %s: %,d scorecards in %d chunk%s",
+              run.runId(), total, chunks, chunks == 1 ? "" : "s"));
     }
 
     Outcome outcome(double seconds) {
@@ -446,8 +614,18 @@ public final class ResumableReindex {
         scores += s.scoresWritten();
         deleted += s.conversationRowsDeleted() + s.scorecardRowsDeleted() + s.scoreRowsDeleted();
       }
-      return new Outcome(run, resumed, run.chunks().size(), Math.max(skipped, 0), attemptsMade, conversations, scorecards, scores, deleted,
-          List.copyOf(summaries), seconds);
+      return new Outcome(
+          run,
+          resumed,
+          run.chunks().size(),
+          Math.max(skipped, 0),
+          attemptsMade,
+          conversations,
+          scorecards,
+          scores,
+          deleted,
+          List.copyOf(summaries),
+          seconds);
     }
   }
 }

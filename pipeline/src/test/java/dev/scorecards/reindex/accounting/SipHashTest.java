@@ -20,14 +20,17 @@ class SipHashTest {
         // The same bytes at the start of a longer buffer, the rest of it not hashed.
         byte[] longer = java.util.Arrays.copyOf(message, length + 1 + random.nextInt(16));
         longer[length] = (byte) (1 + random.nextInt(255));
-        assertThat(SipHash.hash24(longer, length)).as("length %d of %d", length, longer.length).isEqualTo(guava);
+        assertThat(SipHash.hash24(longer, length))
+            .as("length %d of %d", length, longer.length)
+            .isEqualTo(guava);
       }
     }
   }
 
   @Test
   void theReferenceVectorOfTheEmptyMessage() {
-    // SipHash-2-4 of the empty message with the zero key, as ClickHouse 18.16.1 answers SELECT sipHash64('').
+    // SipHash-2-4 of the empty message with the zero key, as ClickHouse 18.16.1 answers SELECT
+    // sipHash64('').
     assertThat(Long.toUnsignedString(SipHash.hash24(new byte[0]))).isEqualTo("2202906307356721367");
   }
 }

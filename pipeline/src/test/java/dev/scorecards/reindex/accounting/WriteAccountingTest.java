@@ -1,22 +1,26 @@
 package dev.scorecards.reindex.accounting;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.scorecards.reindex.model.ClickHouseMapping;
 import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.model.SourceScore;
 import dev.scorecards.reindex.model.SourceScorecard;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 import org.apache.beam.sdk.values.Row;
 import org.junit.jupiter.api.Test;
 
-/** The digest of a score row must be the one ClickHouse's expression computes for the row it holds. */
+/**
+ * The digest of a score row must be the one ClickHouse's expression computes for the row it holds.
+ */
 class WriteAccountingTest {
   @Test
   void theDigestIsClickHousesSipHash64OfTheNulSeparatedKeyAndVersion() {
-    // Computed by ClickHouse 18.16.1: SELECT sipHash64(concat(id, '\0', criterion, '\0', toString(seconds))).
-    assertThat(Long.toUnsignedString(WriteAccounting.scoreDigest("sc-1", "crit-1", 1_700_000_000L))).isEqualTo("7749252939445927655");
-    assertThat(Long.toUnsignedString(WriteAccounting.scoreDigest("sc\t1\\2\nné:12:3", "crité", 0L))).isEqualTo("15311295629855405082");
+    // Computed by ClickHouse 18.16.1: SELECT sipHash64(concat(id, '\0', criterion, '\0',
+    // toString(seconds))).
+    assertThat(Long.toUnsignedString(WriteAccounting.scoreDigest("sc-1", "crit-1", 1_700_000_000L)))
+        .isEqualTo("7749252939445927655");
+    assertThat(Long.toUnsignedString(WriteAccounting.scoreDigest("sc\t1\\2\nné:12:3", "crité", 0L)))
+        .isEqualTo("15311295629855405082");
   }
 
   @Test
@@ -30,9 +34,13 @@ class WriteAccountingTest {
       // message's bytes are left in the buffer when a shorter one follows.
       String id = randomText(random, alphabet, random.nextInt(i % 3 == 0 ? 200 : 40));
       String criterion = randomText(random, alphabet, random.nextInt(40));
-      long second = random.nextBoolean() ? seconds[random.nextInt(seconds.length)] : random.nextLong();
-      byte[] plain = (id + '\0' + criterion + '\0' + second).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-      assertThat(digests.of(id, criterion, second)).as("%s / %s / %d", id, criterion, second).isEqualTo(SipHash.hash24(plain));
+      long second =
+          random.nextBoolean() ? seconds[random.nextInt(seconds.length)] : random.nextLong();
+      byte[] plain =
+          (id + '\0' + criterion + '\0' + second).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(digests.of(id, criterion, second))
+          .as("%s / %s / %d", id, criterion, second)
+          .isEqualTo(SipHash.hash24(plain));
     }
   }
 
@@ -40,32 +48,53 @@ class WriteAccountingTest {
     StringBuilder text = new StringBuilder();
     for (int i = 0; i < length; i++) {
       // Mostly ASCII, as ids are, with the other characters anywhere in the text.
-      text.append(random.nextInt(8) == 0 ? alphabet[6 + random.nextInt(alphabet.length - 6)] : alphabet[random.nextInt(6)]);
+      text.append(
+          random.nextInt(8) == 0
+              ? alphabet[6 + random.nextInt(alphabet.length - 6)]
+              : alphabet[random.nextInt(6)]);
     }
     return text.toString();
   }
 
   @Test
   void theSeparatorKeepsKeysThatGlueAlikeApart() {
-    assertThat(WriteAccounting.scoreDigest("ab", "c", 1L)).isNotEqualTo(WriteAccounting.scoreDigest("a", "bc", 1L));
-    assertThat(WriteAccounting.scoreDigest("a", "b", 12L)).isNotEqualTo(WriteAccounting.scoreDigest("a", "b1", 2L));
+    assertThat(WriteAccounting.scoreDigest("ab", "c", 1L))
+        .isNotEqualTo(WriteAccounting.scoreDigest("a", "bc", 1L));
+    assertThat(WriteAccounting.scoreDigest("a", "b", 12L))
+        .isNotEqualTo(WriteAccounting.scoreDigest("a", "b1", 2L));
   }
 
   @Test
   void aWindowsSecondsRunFromItsStartsSecondToItsEndsIncluded() {
-    ReindexWindow cutInsideSeconds = ReindexWindow.of(java.time.Instant.ofEpochSecond(100, 500_000_000), java.time.Instant.ofEpochSecond(200, 1_000));
-    assertThat(WriteAccounting.secondsOf(cutInsideSeconds)).isEqualTo("toUInt32(update_time) >= 100 AND toUInt32(update_time) <= 200");
-    ReindexWindow before1970 = ReindexWindow.of(java.time.Instant.ofEpochSecond(-300, 1), java.time.Instant.ofEpochSecond(-100));
-    assertThat(WriteAccounting.secondsOf(before1970)).isEqualTo("toUInt32(update_time) >= 0 AND toUInt32(update_time) <= 0");
+    ReindexWindow cutInsideSeconds =
+        ReindexWindow.of(
+            java.time.Instant.ofEpochSecond(100, 500_000_000),
+            java.time.Instant.ofEpochSecond(200, 1_000));
+    assertThat(WriteAccounting.secondsOf(cutInsideSeconds))
+        .isEqualTo("toUInt32(update_time) >= 100 AND toUInt32(update_time) <= 200");
+    ReindexWindow before1970 =
+        ReindexWindow.of(
+            java.time.Instant.ofEpochSecond(-300, 1), java.time.Instant.ofEpochSecond(-100));
+    assertThat(WriteAccounting.secondsOf(before1970))
+        .isEqualTo("toUInt32(update_time) >= 0 AND toUInt32(update_time) <= 0");
   }
 
   @Test
   void aRowsDigestUsesItsUpdateTimeInWholeSeconds() {
     java.time.Instant updated = java.time.Instant.parse("2026-02-03T09:30:15.999999Z");
-    Row scorecard = ClickHouseMapping.scorecard(new SourceScorecard("sc-1", "cust", "prof", "tpl", 3, 2, null, null, "creator", null,
-        1.0, null, updated, updated));
-    Row score = ClickHouseMapping.score(scorecard, new SourceScore("sc-1", "crit-1", 2.0, false, false, null, updated));
+    Row scorecard =
+        ClickHouseMapping.scorecard(
+            new SourceScorecard(
+                "sc-1", "cust", "prof", "tpl", 3, 2, null, null, "creator", null, 1.0, null,
+                updated, updated));
+    Row score =
+        ClickHouseMapping.score(
+            scorecard, new SourceScore("sc-1", "crit-1", 2.0, false, false, null, updated));
     assertThat(WriteAccounting.scoreDigest(score))
-        .isEqualTo(WriteAccounting.scoreDigest("sc-1", "crit-1", java.time.Instant.parse("2026-02-03T09:30:15Z").getEpochSecond()));
+        .isEqualTo(
+            WriteAccounting.scoreDigest(
+                "sc-1",
+                "crit-1",
+                java.time.Instant.parse("2026-02-03T09:30:15Z").getEpochSecond()));
   }
 }

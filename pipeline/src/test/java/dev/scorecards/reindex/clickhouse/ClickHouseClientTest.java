@@ -20,7 +20,8 @@ class ClickHouseClientTest {
     List<String> fields = Arrays.asList("a\tb", "line\nbreak", "back\\slash", "😀 東京", "", null);
     StringBuilder line = new StringBuilder();
     for (int i = 0; i < fields.size(); i++) {
-      line.append(i == 0 ? "" : "\t").append(fields.get(i) == null ? "\\N" : ClickHouseClient.tsvField(fields.get(i)));
+      line.append(i == 0 ? "" : "\t")
+          .append(fields.get(i) == null ? "\\N" : ClickHouseClient.tsvField(fields.get(i)));
     }
     assertThat(ClickHouseClient.parseTsv(line + "\n")).containsExactly(fields);
     assertThat(ClickHouseClient.parseTsv("")).isEmpty();

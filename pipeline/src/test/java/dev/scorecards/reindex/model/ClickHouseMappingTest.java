@@ -11,14 +11,30 @@ class ClickHouseMappingTest {
   private static final Instant CREATED = Instant.parse("2026-02-01T08:00:00.999999Z");
   private static final Instant UPDATED = Instant.parse("2026-02-03T09:30:15.000001Z");
 
-  private static SourceScorecard scorecard(int type, String conversationId, Double score, Instant submitted) {
-    return new SourceScorecard("sc-1", "cust", "prof", "tpl", 3, type, conversationId, null, "creator", null,
-        score, submitted, CREATED, UPDATED);
+  private static SourceScorecard scorecard(
+      int type, String conversationId, Double score, Instant submitted) {
+    return new SourceScorecard(
+        "sc-1",
+        "cust",
+        "prof",
+        "tpl",
+        3,
+        type,
+        conversationId,
+        null,
+        "creator",
+        null,
+        score,
+        submitted,
+        CREATED,
+        UPDATED);
   }
 
   @Test
   void mapsAScorecardColumnByColumn() {
-    Row row = ClickHouseMapping.scorecard(scorecard(2, null, 87.5, Instant.parse("2026-02-02T00:00:01.5Z")));
+    Row row =
+        ClickHouseMapping.scorecard(
+            scorecard(2, null, 87.5, Instant.parse("2026-02-02T00:00:01.5Z")));
     assertThat(row.getSchema()).isEqualTo(ClickHouseTable.SCORECARDS.beamSchema());
     assertThat(row.getString("customer_id")).isEqualTo("cust");
     assertThat(row.getString("scorecard_id")).isEqualTo("sc-1");
@@ -28,10 +44,13 @@ class ClickHouseMappingTest {
     assertThat(row.getString("agent_user_id")).isEmpty();
     assertThat(row.getString("submitter_user_id")).isEmpty();
     assertThat(row.getDouble("score")).isEqualTo(87.5);
-    assertThat(row.getDateTime("submit_time").getMillis()).isEqualTo(Instant.parse("2026-02-02T00:00:01Z").toEpochMilli());
-    assertThat(row.getDateTime("create_time").getMillis()).as("truncated, not rounded")
+    assertThat(row.getDateTime("submit_time").getMillis())
+        .isEqualTo(Instant.parse("2026-02-02T00:00:01Z").toEpochMilli());
+    assertThat(row.getDateTime("create_time").getMillis())
+        .as("truncated, not rounded")
         .isEqualTo(Instant.parse("2026-02-01T08:00:00Z").toEpochMilli());
-    assertThat(row.getDateTime("update_time").getMillis()).isEqualTo(Instant.parse("2026-02-03T09:30:15Z").toEpochMilli());
+    assertThat(row.getDateTime("update_time").getMillis())
+        .isEqualTo(Instant.parse("2026-02-03T09:30:15Z").toEpochMilli());
   }
 
   @Test
@@ -43,15 +62,26 @@ class ClickHouseMappingTest {
 
   @Test
   void theTemplateRevisionTypeDecidesIsProcess() {
-    assertThat(ClickHouseMapping.scorecard(scorecard(1, "conv-1", 1.0, null)).getInt16("is_process_scorecard")).isEqualTo((short) 0);
-    assertThat(ClickHouseMapping.scorecard(scorecard(2, null, 1.0, null)).getInt16("is_process_scorecard")).isEqualTo((short) 1);
-    assertThat(ClickHouseMapping.scorecard(scorecard(3, null, 1.0, null)).getInt16("is_process_scorecard")).isEqualTo((short) 0);
+    assertThat(
+            ClickHouseMapping.scorecard(scorecard(1, "conv-1", 1.0, null))
+                .getInt16("is_process_scorecard"))
+        .isEqualTo((short) 0);
+    assertThat(
+            ClickHouseMapping.scorecard(scorecard(2, null, 1.0, null))
+                .getInt16("is_process_scorecard"))
+        .isEqualTo((short) 1);
+    assertThat(
+            ClickHouseMapping.scorecard(scorecard(3, null, 1.0, null))
+                .getInt16("is_process_scorecard"))
+        .isEqualTo((short) 0);
   }
 
   @Test
   void mapsAScoreWithItsScorecardColumns() {
     Row sc = ClickHouseMapping.scorecard(scorecard(2, null, 1.0, null));
-    Row row = ClickHouseMapping.score(sc, new SourceScore("sc-1", "crit\t1", null, true, false, null, UPDATED));
+    Row row =
+        ClickHouseMapping.score(
+            sc, new SourceScore("sc-1", "crit\t1", null, true, false, null, UPDATED));
     assertThat(row.getSchema()).isEqualTo(ClickHouseTable.SCORES.beamSchema());
     assertThat(row.getString("criterion_id")).isEqualTo("crit\t1");
     assertThat(row.getDouble("numeric_value")).isNull();
@@ -60,34 +90,55 @@ class ClickHouseMappingTest {
     assertThat(row.getString("comment")).isEmpty();
     assertThat(row.getInt16("is_process_scorecard")).isEqualTo((short) 1);
     assertThat(row.getDateTime("scorecard_create_time")).isEqualTo(sc.getDateTime("create_time"));
-    assertThat(row.getDateTime("update_time").getMillis()).isEqualTo(Instant.parse("2026-02-03T09:30:15Z").toEpochMilli());
+    assertThat(row.getDateTime("update_time").getMillis())
+        .isEqualTo(Instant.parse("2026-02-03T09:30:15Z").toEpochMilli());
   }
 
-  /** Beam's check, and an encode/decode with the row coder as a runner that serializes (Flink) does. */
+  /**
+   * Beam's check, and an encode/decode with the row coder as a runner that serializes (Flink) does.
+   */
   private static void assertTyped(Row row) {
     assertThat(Row.withSchema(row.getSchema()).addValues(row.getValues()).build()).isEqualTo(row);
-    org.apache.beam.sdk.coders.RowCoder coder = org.apache.beam.sdk.coders.RowCoder.of(row.getSchema());
+    org.apache.beam.sdk.coders.RowCoder coder =
+        org.apache.beam.sdk.coders.RowCoder.of(row.getSchema());
     try {
-      assertThat(org.apache.beam.sdk.util.CoderUtils.decodeFromByteArray(coder, org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(coder, row)))
+      assertThat(
+              org.apache.beam.sdk.util.CoderUtils.decodeFromByteArray(
+                  coder, org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(coder, row)))
           .isEqualTo(row);
     } catch (org.apache.beam.sdk.coders.CoderException e) {
       throw new AssertionError(e);
     }
   }
 
-  /** The mapping skips Beam's per-row type check (attachValues); here every kind of row passes it, with and without nulls. */
+  /**
+   * The mapping skips Beam's per-row type check (attachValues); here every kind of row passes it,
+   * with and without nulls.
+   */
   @Test
   void everyMappedRowPassesBeamsTypeCheck() {
-    for (Row sc : new Row[] {ClickHouseMapping.scorecard(scorecard(2, null, 87.5, Instant.parse("2026-02-02T00:00:01.5Z"))),
-        ClickHouseMapping.scorecard(scorecard(1, "conv-1", null, null))}) {
+    for (Row sc :
+        new Row[] {
+          ClickHouseMapping.scorecard(
+              scorecard(2, null, 87.5, Instant.parse("2026-02-02T00:00:01.5Z"))),
+          ClickHouseMapping.scorecard(scorecard(1, "conv-1", null, null))
+        }) {
       assertTyped(sc);
-      for (Row score : new Row[] {ClickHouseMapping.score(sc, new SourceScore("sc-1", "c", null, true, false, null, UPDATED)),
-          ClickHouseMapping.score(sc, new SourceScore("sc-1", "c", 2.5, false, true, "x", UPDATED))}) {
+      for (Row score :
+          new Row[] {
+            ClickHouseMapping.score(
+                sc, new SourceScore("sc-1", "c", null, true, false, null, UPDATED)),
+            ClickHouseMapping.score(
+                sc, new SourceScore("sc-1", "c", 2.5, false, true, "x", UPDATED))
+          }) {
         assertTyped(score);
       }
     }
     for (Instant ended : new Instant[] {null, UPDATED}) {
-      Row conversation = ClickHouseMapping.conversation(new SourceConversation("conv-1", "cust", "prof", null, 2, null, CREATED, ended, CREATED, UPDATED));
+      Row conversation =
+          ClickHouseMapping.conversation(
+              new SourceConversation(
+                  "conv-1", "cust", "prof", null, 2, null, CREATED, ended, CREATED, UPDATED));
       assertTyped(conversation);
     }
   }
@@ -95,13 +146,17 @@ class ClickHouseMappingTest {
   @Test
   void refusesToJoinAScoreToAnotherScorecard() {
     Row sc = ClickHouseMapping.scorecard(scorecard(2, null, 1.0, null));
-    assertThatThrownBy(() -> ClickHouseMapping.score(sc, new SourceScore("sc-2", "c", 1.0, false, false, "x", UPDATED)))
+    assertThatThrownBy(
+            () ->
+                ClickHouseMapping.score(
+                    sc, new SourceScore("sc-2", "c", 1.0, false, false, "x", UPDATED)))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void secondsTruncateTowardsThePastBefore1970Too() {
-    assertThat(ClickHouseMapping.seconds(Instant.parse("1969-12-31T23:59:59.5Z")).getMillis()).isEqualTo(-1000L);
+    assertThat(ClickHouseMapping.seconds(Instant.parse("1969-12-31T23:59:59.5Z")).getMillis())
+        .isEqualTo(-1000L);
     assertThat(ClickHouseMapping.seconds(Instant.parse("2026-01-01T00:00:00.999999Z")).getMillis())
         .isEqualTo(Instant.parse("2026-01-01T00:00:00Z").toEpochMilli());
   }

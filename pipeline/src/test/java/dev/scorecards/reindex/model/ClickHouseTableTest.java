@@ -15,7 +15,10 @@ import java.util.regex.Pattern;
 import org.apache.beam.sdk.io.clickhouse.TableSchema;
 import org.junit.jupiter.api.Test;
 
-/** The code's one definition of the target tables agrees with the contract, and our copies of the contract with the shared one. */
+/**
+ * The code's one definition of the target tables agrees with the contract, and our copies of the
+ * contract with the shared one.
+ */
 class ClickHouseTableTest {
   static final Path CONTRACT = Path.of("..", "contract");
   private static final Path SHARED_CONTRACT = Path.of("..", "..", "shared", "contract");
@@ -23,7 +26,9 @@ class ClickHouseTableTest {
   /** The columns of every table in a ClickHouse DDL file, in order. */
   static Map<String, List<ClickHouseTable.Column>> parseDdl(String ddl) {
     Map<String, List<ClickHouseTable.Column>> tables = new LinkedHashMap<>();
-    Matcher table = Pattern.compile("CREATE TABLE IF NOT EXISTS (\\w+) \\((.*?)\\) ENGINE", Pattern.DOTALL).matcher(ddl);
+    Matcher table =
+        Pattern.compile("CREATE TABLE IF NOT EXISTS (\\w+) \\((.*?)\\) ENGINE", Pattern.DOTALL)
+            .matcher(ddl);
     while (table.find()) {
       List<ClickHouseTable.Column> columns = new ArrayList<>();
       for (String line : table.group(2).split("\n")) {
@@ -39,7 +44,8 @@ class ClickHouseTableTest {
 
   @Test
   void everyTableMatchesTheContractColumnByColumn() throws IOException {
-    Map<String, List<ClickHouseTable.Column>> contract = parseDdl(Files.readString(CONTRACT.resolve("clickhouse.sql")));
+    Map<String, List<ClickHouseTable.Column>> contract =
+        parseDdl(Files.readString(CONTRACT.resolve("clickhouse.sql")));
     assertThat(contract).containsKeys("scorecards", "scores");
     for (ClickHouseTable table : ClickHouseTable.values()) {
       assertThat(table.columns()).as(table.tableName()).isEqualTo(contract.get(table.tableName()));
@@ -47,9 +53,14 @@ class ClickHouseTableTest {
   }
 
   @Test
-  void theContractSplitsIntoItsThreeCreateStatementsDespiteSemicolonsInComments() throws IOException {
-    List<String> statements = ClickHouseTable.ddlStatements(Files.readString(CONTRACT.resolve("clickhouse.sql")));
-    assertThat(statements).hasSize(3).allMatch(st -> st.startsWith("CREATE TABLE IF NOT EXISTS")).noneMatch(st -> st.contains("--"));
+  void theContractSplitsIntoItsThreeCreateStatementsDespiteSemicolonsInComments()
+      throws IOException {
+    List<String> statements =
+        ClickHouseTable.ddlStatements(Files.readString(CONTRACT.resolve("clickhouse.sql")));
+    assertThat(statements)
+        .hasSize(3)
+        .allMatch(st -> st.startsWith("CREATE TABLE IF NOT EXISTS"))
+        .noneMatch(st -> st.contains("--"));
   }
 
   @Test
@@ -60,15 +71,20 @@ class ClickHouseTableTest {
       assertThat(schema.columns().get(0).name()).isEqualTo(table.columns().get(0).name());
       assertThat(table.beamSchema().getFieldCount()).isEqualTo(table.columns().size());
     }
-    assertThat(ClickHouseTable.SCORECARDS.beamSchema().getField("score").getType().getNullable()).isTrue();
-    assertThat(ClickHouseTable.SCORECARDS.beamSchema().getField("create_time").getType().getNullable()).isFalse();
+    assertThat(ClickHouseTable.SCORECARDS.beamSchema().getField("score").getType().getNullable())
+        .isTrue();
+    assertThat(
+            ClickHouseTable.SCORECARDS.beamSchema().getField("create_time").getType().getNullable())
+        .isFalse();
   }
 
   @Test
   void ourCopiesOfTheContractHaveNotDriftedFromTheSharedOne() throws IOException {
     assumeTrue(Files.isDirectory(SHARED_CONTRACT), "no shared contract next to this clone");
     for (String file : List.of("postgres.sql", "clickhouse.sql")) {
-      assertThat(Files.readString(CONTRACT.resolve(file))).as(file).isEqualTo(Files.readString(SHARED_CONTRACT.resolve(file)));
+      assertThat(Files.readString(CONTRACT.resolve(file)))
+          .as(file)
+          .isEqualTo(Files.readString(SHARED_CONTRACT.resolve(file)));
     }
   }
 }

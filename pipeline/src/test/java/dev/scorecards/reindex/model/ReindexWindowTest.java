@@ -14,13 +14,15 @@ class ReindexWindowTest {
 
   @Test
   void parsesRfc3339WithOffsetsAndFractions() {
-    ReindexWindow w = ReindexWindow.parse("2026-03-01T12:00:00.000001+02:00", "2026-03-01T11:00:00Z");
+    ReindexWindow w =
+        ReindexWindow.parse("2026-03-01T12:00:00.000001+02:00", "2026-03-01T11:00:00Z");
     assertThat(w.start()).isEqualTo(Instant.parse("2026-03-01T10:00:00.000001Z"));
     assertThat(w.end()).isEqualTo(Instant.parse("2026-03-01T11:00:00Z"));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"2026-03-01", "2026-03-01T10:00:00", "yesterday", "", "2026-13-01T00:00:00Z"})
+  @ValueSource(
+      strings = {"2026-03-01", "2026-03-01T10:00:00", "yesterday", "", "2026-13-01T00:00:00Z"})
   void refusesTimesThatAreNotRfc3339(String text) {
     assertThatThrownBy(() -> ReindexWindow.parse(text, "2026-03-02T00:00:00Z"))
         .isInstanceOf(IllegalArgumentException.class)
@@ -30,9 +32,11 @@ class ReindexWindowTest {
   @Test
   void refusesEmptyAndReversedWindows() {
     assertThatThrownBy(() -> ReindexWindow.of(T0, T0)).hasMessageContaining("window is empty");
-    assertThatThrownBy(() -> ReindexWindow.of(T0.plusSeconds(1), T0)).hasMessageContaining("window is empty");
+    assertThatThrownBy(() -> ReindexWindow.of(T0.plusSeconds(1), T0))
+        .hasMessageContaining("window is empty");
     // Two bounds inside the same microsecond make an empty window too.
-    assertThatThrownBy(() -> ReindexWindow.of(T0.plusNanos(1), T0.plusNanos(999))).hasMessageContaining("window is empty");
+    assertThatThrownBy(() -> ReindexWindow.of(T0.plusNanos(1), T0.plusNanos(999)))
+        .hasMessageContaining("window is empty");
   }
 
   @Test
@@ -56,8 +60,10 @@ class ReindexWindowTest {
       for (int i = 1; i < n; i++) {
         assertThat(ranges.get(i).startMicros()).isEqualTo(ranges.get(i - 1).endMicros());
       }
-      long shortest = ranges.stream().mapToLong(r -> r.endMicros() - r.startMicros()).min().getAsLong();
-      long longest = ranges.stream().mapToLong(r -> r.endMicros() - r.startMicros()).max().getAsLong();
+      long shortest =
+          ranges.stream().mapToLong(r -> r.endMicros() - r.startMicros()).min().getAsLong();
+      long longest =
+          ranges.stream().mapToLong(r -> r.endMicros() - r.startMicros()).max().getAsLong();
       assertThat(longest - shortest).isLessThanOrEqualTo(1);
     }
   }
@@ -68,8 +74,12 @@ class ReindexWindowTest {
     for (int n : new int[] {1, 4, 13}) {
       List<ReindexWindow.TimeRange> ranges = w.split(n);
       assertThat(countContaining(ranges, w.startMicros())).as("a row at start is in").isEqualTo(1);
-      assertThat(countContaining(ranges, w.startMicros() - 1)).as("a row a microsecond before start is out").isZero();
-      assertThat(countContaining(ranges, w.endMicros() - 1)).as("a row a microsecond before end is in").isEqualTo(1);
+      assertThat(countContaining(ranges, w.startMicros() - 1))
+          .as("a row a microsecond before start is out")
+          .isZero();
+      assertThat(countContaining(ranges, w.endMicros() - 1))
+          .as("a row a microsecond before end is in")
+          .isEqualTo(1);
       assertThat(countContaining(ranges, w.endMicros())).as("a row at end is out").isZero();
       for (ReindexWindow.TimeRange r : ranges) {
         assertThat(countContaining(ranges, r.startMicros())).isEqualTo(1);
@@ -81,7 +91,9 @@ class ReindexWindowTest {
   @Test
   void aWindowShorterThanThePartitionsGivesOneRangeAMicrosecond() {
     ReindexWindow w = ReindexWindow.of(T0, T0.plusNanos(3_000));
-    assertThat(w.split(10)).extracting(r -> r.endMicros() - r.startMicros()).containsExactly(1L, 1L, 1L);
+    assertThat(w.split(10))
+        .extracting(r -> r.endMicros() - r.startMicros())
+        .containsExactly(1L, 1L, 1L);
   }
 
   @Test
@@ -89,7 +101,9 @@ class ReindexWindowTest {
     assertThat(ReindexWindow.of(T0, T0.plusSeconds(10)).clickHouseSeconds())
         .containsExactly(T0.getEpochSecond(), T0.getEpochSecond() + 10);
     // start 10:00:00.5 excludes the second 10:00:00; end 10:00:10.5 includes 10:00:10.
-    assertThat(ReindexWindow.of(T0.plusMillis(500), T0.plusSeconds(10).plusMillis(500)).clickHouseSeconds())
+    assertThat(
+            ReindexWindow.of(T0.plusMillis(500), T0.plusSeconds(10).plusMillis(500))
+                .clickHouseSeconds())
         .containsExactly(T0.getEpochSecond() + 1, T0.getEpochSecond() + 11);
   }
 

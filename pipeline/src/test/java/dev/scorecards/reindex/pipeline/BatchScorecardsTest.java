@@ -1,11 +1,10 @@
 package dev.scorecards.reindex.pipeline;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.scorecards.reindex.model.ClickHouseMapping;
 import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.model.SourceScorecard;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
@@ -29,26 +28,28 @@ class BatchScorecardsTest {
             .apply(ParDo.of(new ReadRange()))
             .setRowSchema(ClickHouseTable.SCORECARDS.beamSchema())
             .apply(new BatchScorecards(50));
-    PAssert.that(batches).satisfies(all -> {
-      Set<String> seen = new HashSet<>();
-      int count = 0;
-      int batchCount = 0;
-      for (Iterable<Row> batch : all) {
-        int size = 0;
-        for (Row r : batch) {
-          seen.add(r.getString("scorecard_id"));
-          size++;
-        }
-        assertThat(size).isBetween(1, 50);
-        count += size;
-        batchCount++;
-      }
-      assertThat(count).isEqualTo(1_234);
-      assertThat(seen).hasSize(1_234);
-      // Full batches everywhere except one short batch at the end of the bundle.
-      assertThat(batchCount).isEqualTo(25);
-      return null;
-    });
+    PAssert.that(batches)
+        .satisfies(
+            all -> {
+              Set<String> seen = new HashSet<>();
+              int count = 0;
+              int batchCount = 0;
+              for (Iterable<Row> batch : all) {
+                int size = 0;
+                for (Row r : batch) {
+                  seen.add(r.getString("scorecard_id"));
+                  size++;
+                }
+                assertThat(size).isBetween(1, 50);
+                count += size;
+                batchCount++;
+              }
+              assertThat(count).isEqualTo(1_234);
+              assertThat(seen).hasSize(1_234);
+              // Full batches everywhere except one short batch at the end of the bundle.
+              assertThat(batchCount).isEqualTo(25);
+              return null;
+            });
     pipeline.run().waitUntilFinish();
   }
 
@@ -57,18 +58,24 @@ class BatchScorecardsTest {
     public void read(@Element Integer n, OutputReceiver<Row> out) {
       Instant t = Instant.parse("2026-01-01T00:00:00Z");
       for (int i = 0; i < n; i++) {
-        out.output(ClickHouseMapping.scorecard(new SourceScorecard("sc-" + i, "c", "p", "t", 1, 2, null, null, "u", null, null, null, t, t)));
+        out.output(
+            ClickHouseMapping.scorecard(
+                new SourceScorecard(
+                    "sc-" + i, "c", "p", "t", 1, 2, null, null, "u", null, null, null, t, t)));
       }
     }
   }
 
   @Test
   void aBatchSizeBelowOneIsRefused() {
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new BatchScorecards(0)).isInstanceOf(IllegalArgumentException.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new BatchScorecards(0))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void theShardOfAnIdIsStable() {
-    assertThat(BatchScorecards.shardOf("abc", 7)).isEqualTo(BatchScorecards.shardOf("abc", 7)).isBetween(0, 6);
+    assertThat(BatchScorecards.shardOf("abc", 7))
+        .isEqualTo(BatchScorecards.shardOf("abc", 7))
+        .isBetween(0, 6);
   }
 }

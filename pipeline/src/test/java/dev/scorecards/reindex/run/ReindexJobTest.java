@@ -1,15 +1,37 @@
 package dev.scorecards.reindex.run;
 
-import dev.scorecards.reindex.accounting.WriteAccounting;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.scorecards.reindex.accounting.WriteAccounting;
 import org.junit.jupiter.api.Test;
 
 class ReindexJobTest {
-  private static ReindexJob.Summary summary(long read, long written, long pg, long ch, long scoresRead, long scoresWritten, long scoresCh) {
-    return new ReindexJob.Summary(read, 1, 3, 3, 0, read, scoresRead, written, scoresWritten, 0, 0, 0, 0,
-        new WriteAccounting.Received(3, 3, pg, ch, scoresRead, scoresCh), 1.0, 0.8, 0.2);
+  private static ReindexJob.Summary summary(
+      long read,
+      long written,
+      long pg,
+      long ch,
+      long scoresRead,
+      long scoresWritten,
+      long scoresCh) {
+    return new ReindexJob.Summary(
+        read,
+        1,
+        3,
+        3,
+        0,
+        read,
+        scoresRead,
+        written,
+        scoresWritten,
+        0,
+        0,
+        0,
+        0,
+        new WriteAccounting.Received(3, 3, pg, ch, scoresRead, scoresCh),
+        1.0,
+        0.8,
+        0.2);
   }
 
   @Test
@@ -19,17 +41,40 @@ class ReindexJobTest {
 
   @Test
   void everyKindOfDisagreementIsNamed() {
-    assertThat(ReindexJob.disagreement(summary(10, 9, 10, 9, 100, 100, 100))).contains("scorecards written (9) differ from scorecards read (10)");
-    assertThat(ReindexJob.disagreement(summary(10, 10, 10, 10, 100, 99, 99))).contains("scores written (99) differ");
-    assertThat(ReindexJob.disagreement(summary(10, 10, 11, 10, 100, 100, 100))).contains("PostgreSQL changed during the run");
+    assertThat(ReindexJob.disagreement(summary(10, 9, 10, 9, 100, 100, 100)))
+        .contains("scorecards written (9) differ from scorecards read (10)");
+    assertThat(ReindexJob.disagreement(summary(10, 10, 10, 10, 100, 99, 99)))
+        .contains("scores written (99) differ");
+    assertThat(ReindexJob.disagreement(summary(10, 10, 11, 10, 100, 100, 100)))
+        .contains("PostgreSQL changed during the run");
     // The silent failure this check exists for: the writer reports success and nothing arrives.
-    assertThat(ReindexJob.disagreement(summary(10, 10, 10, 0, 100, 100, 100))).contains("ClickHouse holds 0 of the 10 scorecards written");
-    assertThat(ReindexJob.disagreement(summary(10, 10, 10, 10, 100, 100, 0))).contains("ClickHouse holds 0 of the 100 scores written");
+    assertThat(ReindexJob.disagreement(summary(10, 10, 10, 0, 100, 100, 100)))
+        .contains("ClickHouse holds 0 of the 10 scorecards written");
+    assertThat(ReindexJob.disagreement(summary(10, 10, 10, 10, 100, 100, 0)))
+        .contains("ClickHouse holds 0 of the 100 scores written");
     ReindexJob.Summary s = summary(10, 10, 10, 10, 100, 100, 100);
-    ReindexJob.Summary lostConversation = new ReindexJob.Summary(10, 1, 3, 3, 0, 10, 100, 10, 100, 0, 0, 0, 0,
-        new WriteAccounting.Received(3, 2, 10, 10, 100, 100), 1.0, 0.8, 0.2);
+    ReindexJob.Summary lostConversation =
+        new ReindexJob.Summary(
+            10,
+            1,
+            3,
+            3,
+            0,
+            10,
+            100,
+            10,
+            100,
+            0,
+            0,
+            0,
+            0,
+            new WriteAccounting.Received(3, 2, 10, 10, 100, 100),
+            1.0,
+            0.8,
+            0.2);
     assertThat(ReindexJob.disagreement(s)).isNull();
-    assertThat(ReindexJob.disagreement(lostConversation)).contains("ClickHouse holds 2 of the 3 conversations written");
+    assertThat(ReindexJob.disagreement(lostConversation))
+        .contains("ClickHouse holds 2 of the 3 conversations written");
   }
 
   @Test

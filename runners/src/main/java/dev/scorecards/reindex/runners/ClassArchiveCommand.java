@@ -1,17 +1,17 @@
 package dev.scorecards.reindex.runners;
 
-import dev.scorecards.reindex.pipeline.BatchScorecards;
-import dev.scorecards.reindex.model.ClickHouseMapping;
 import dev.scorecards.reindex.clickhouse.ClickHouseSettings;
+import dev.scorecards.reindex.model.ClickHouseMapping;
 import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.model.Mode;
 import dev.scorecards.reindex.model.PartitionPlan;
-import dev.scorecards.reindex.postgres.PostgresSettings;
-import dev.scorecards.reindex.run.ReindexConfig;
-import dev.scorecards.reindex.pipeline.ReindexPipeline;
 import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.model.SourceScore;
 import dev.scorecards.reindex.model.SourceScorecard;
+import dev.scorecards.reindex.pipeline.BatchScorecards;
+import dev.scorecards.reindex.pipeline.ReindexPipeline;
+import dev.scorecards.reindex.postgres.PostgresSettings;
+import dev.scorecards.reindex.run.ReindexConfig;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,17 +25,21 @@ import org.apache.beam.sdk.values.Row;
 import picocli.CommandLine.Command;
 
 /**
- * The training run of the class-data archive that {@code ./reindex build} makes (AppCDS): it
- * loads what a reindex loads (picocli, Beam's pipeline construction, the DirectRunner, embedded
- * Flink, JdbcIO, ClickHouseIO and the drivers) without reaching any database, so that runs map
- * those classes from the archive instead of parsing and verifying them again. It lives in the
- * bundled jar because an archive only applies to the class path it was made with.
+ * The training run of the class-data archive that {@code ./reindex build} makes (AppCDS): it loads
+ * what a reindex loads (picocli, Beam's pipeline construction, the DirectRunner, embedded Flink,
+ * JdbcIO, ClickHouseIO and the drivers) without reaching any database, so that runs map those
+ * classes from the archive instead of parsing and verifying them again. It lives in the bundled jar
+ * because an archive only applies to the class path it was made with.
  */
-@Command(name = "class-archive-training", hidden = true, description = "Loads the classes a reindex needs (for the class-data archive).")
+@Command(
+    name = "class-archive-training",
+    hidden = true,
+    description = "Loads the classes a reindex needs (for the class-data archive).")
 public class ClassArchiveCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
-    for (PipelineOptions options : List.of(RunnerOptions.direct(), RunnerOptions.flink(null, 2, null))) {
+    for (PipelineOptions options :
+        List.of(RunnerOptions.direct(), RunnerOptions.flink(null, 2, null))) {
       Pipeline pipeline = Pipeline.create(options);
       pipeline
           .apply(Create.of(scorecards()).withRowSchema(ClickHouseTable.SCORECARDS.beamSchema()))
@@ -46,10 +50,15 @@ public class ClassArchiveCommand implements Callable<Integer> {
     }
     // The real pipeline, built but not run: JdbcIO, ClickHouseIO and their drivers.
     ReindexWindow window = ReindexWindow.parse("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z");
-    ReindexConfig config = ReindexConfig.of(Mode.all, window,
-        new PostgresSettings("jdbc:postgresql://127.0.0.1:1/none", "none", null),
-        new ClickHouseSettings("http://127.0.0.1:1", "none", "none", null)).withCleanUpBeforeWrite(true);
-    ReindexPipeline.build(config, new PartitionPlan(1, window.split(1)), "18.16.1", RunnerOptions.direct());
+    ReindexConfig config =
+        ReindexConfig.of(
+                Mode.all,
+                window,
+                new PostgresSettings("jdbc:postgresql://127.0.0.1:1/none", "none", null),
+                new ClickHouseSettings("http://127.0.0.1:1", "none", "none", null))
+            .withCleanUpBeforeWrite(true);
+    ReindexPipeline.build(
+        config, new PartitionPlan(1, window.split(1)), "18.16.1", RunnerOptions.direct());
     Class.forName("org.postgresql.Driver");
     Class.forName("com.clickhouse.jdbc.ClickHouseDriver");
     return ExitCodes.OK;
@@ -59,7 +68,10 @@ public class ClassArchiveCommand implements Callable<Integer> {
     Instant t = Instant.parse("2026-01-01T00:00:00Z");
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
-      rows.add(ClickHouseMapping.scorecard(new SourceScorecard("sc-" + i, "c", "p", "t", 1, 2, null, null, "u", null, null, null, t, t)));
+      rows.add(
+          ClickHouseMapping.scorecard(
+              new SourceScorecard(
+                  "sc-" + i, "c", "p", "t", 1, 2, null, null, "u", null, null, null, t, t)));
     }
     return rows;
   }
@@ -69,7 +81,11 @@ public class ClassArchiveCommand implements Callable<Integer> {
     public void process(@Element Iterable<Row> batch, OutputReceiver<Row> out) {
       for (Row scorecard : batch) {
         Instant t = Instant.parse("2026-01-01T00:00:00Z");
-        out.output(ClickHouseMapping.score(scorecard, new SourceScore(scorecard.getString("scorecard_id"), "crit", 1.0, false, false, null, t)));
+        out.output(
+            ClickHouseMapping.score(
+                scorecard,
+                new SourceScore(
+                    scorecard.getString("scorecard_id"), "crit", 1.0, false, false, null, t)));
       }
     }
   }

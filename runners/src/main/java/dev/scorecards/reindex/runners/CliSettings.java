@@ -8,10 +8,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * The command-line side of the {@link Setting}s: each command that takes settings gets one
- * option per setting of its groups, made from the declaration, and reads them back as
- * {@link Settings} after parsing. The options have no defaults of their own: an absent flag
- * falls back to its environment variable, then to the setting's default.
+ * The command-line side of the {@link Setting}s: each command that takes settings gets one option
+ * per setting of its groups, made from the declaration, and reads them back as {@link Settings}
+ * after parsing. The options have no defaults of their own: an absent flag falls back to its
+ * environment variable, then to the setting's default.
  */
 public final class CliSettings {
   private CliSettings() {}

@@ -29,31 +29,32 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * Embedded Flink with one mini-cluster for the process instead of one per pipeline run.
  *
- * <p>Run embedded, Beam's FlinkRunner executes every pipeline on a mini-cluster of its own
- * (Flink's local executor starts one per job and shuts it down after), and a reindex runs a
- * pipeline per chunk: every chunk paid for starting a cluster (RPC services, blob server,
- * task manager, network buffers: 0.4-0.75 s on 2 cores) and for shutting it down (0.25 s).
- * Here the pipelines of a process are submitted to a cluster that stays up between them: the
- * FlinkRunner's {@code [auto]} master takes the execution environment Flink's context
- * provides, and this class provides one whose executor submits the job graph to a kept
- * cluster, the way Flink's local executor does to its fresh one. The first cluster can be
- * started while the run is still counting and planning ({@link #prestart}).
+ * <p>Run embedded, Beam's FlinkRunner executes every pipeline on a mini-cluster of its own (Flink's
+ * local executor starts one per job and shuts it down after), and a reindex runs a pipeline per
+ * chunk: every chunk paid for starting a cluster (RPC services, blob server, task manager, network
+ * buffers: 0.4-0.75 s on 2 cores) and for shutting it down (0.25 s). Here the pipelines of a
+ * process are submitted to a cluster that stays up between them: the FlinkRunner's {@code [auto]}
+ * master takes the execution environment Flink's context provides, and this class provides one
+ * whose executor submits the job graph to a kept cluster, the way Flink's local executor does to
+ * its fresh one. The first cluster can be started while the run is still counting and planning
+ * ({@link #prestart}).
  *
- * <p>A cluster is lent to one job at a time and comes back when the job has ended; a job
- * that finds none idle (two runs at once in a long-lived process) gets a new one, and at most
- * one idle cluster is kept. A cluster that still lists an unfinished job (an abandoned
- * attempt's) is never lent again; all are closed when the JVM exits. Nothing happens unless
- * Flink's context is empty: under {@code flink run} the submitting cluster's context stays.
+ * <p>A cluster is lent to one job at a time and comes back when the job has ended; a job that finds
+ * none idle (two runs at once in a long-lived process) gets a new one, and at most one idle cluster
+ * is kept. A cluster that still lists an unfinished job (an abandoned attempt's) is never lent
+ * again; all are closed when the JVM exits. Nothing happens unless Flink's context is empty: under
+ * {@code flink run} the submitting cluster's context stays.
  *
- * <p>Flink's adaptive batch scheduler would otherwise choose the parallelism of the read,
- * join and write stage from the bytes its input (the handful of planned ranges) carried:
- * one. The parallelism asked for is the parallelism run.
+ * <p>Flink's adaptive batch scheduler would otherwise choose the parallelism of the read, join and
+ * write stage from the bytes its input (the handful of planned ranges) carried: one. The
+ * parallelism asked for is the parallelism run.
  */
 public final class EmbeddedFlink {
   private EmbeddedFlink() {}
 
   /** The clusters of this process: at most one idle, any number lent. */
   private static final Deque<Cluster> IDLE = new ArrayDeque<>();
+
   private static Configuration base;
   private static CompletableFuture<Cluster> starting;
   private static int started;
@@ -62,20 +63,27 @@ public final class EmbeddedFlink {
   private record Cluster(MiniCluster cluster, int slots) {}
 
   /**
-   * Makes {@code [auto]} pipelines of this process run on kept clusters configured from
-   * {@code confDir} (none: Flink's defaults), unless Flink's context already has an
-   * environment. Idempotent; the first call's configuration stays.
+   * Makes {@code [auto]} pipelines of this process run on kept clusters configured from {@code
+   * confDir} (none: Flink's defaults), unless Flink's context already has an environment.
+   * Idempotent; the first call's configuration stays.
    */
   public static synchronized void useForAutoMaster(String confDir) {
-    if (base != null || !(StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment)) {
+    if (base != null
+        || !(StreamExecutionEnvironment.getExecutionEnvironment()
+            instanceof LocalStreamEnvironment)) {
       return;
     }
-    Configuration c = confDir == null || confDir.isBlank() ? new Configuration() : GlobalConfiguration.loadConfiguration(confDir);
+    Configuration c =
+        confDir == null || confDir.isBlank()
+            ? new Configuration()
+            : GlobalConfiguration.loadConfiguration(confDir);
     // As Beam does for its local environment: no check for leaked class loaders (the job's
     // classes are the application's), managed memory a fraction of the free heap.
     c.setString("classloader.check-leaked-classloader", "false");
     if (!c.containsKey("taskmanager.memory.managed.size")) {
-      long free = Runtime.getRuntime().maxMemory() - (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
+      long free =
+          Runtime.getRuntime().maxMemory()
+              - (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
       c.setString("taskmanager.memory.managed.size", String.valueOf((long) (free * 0.4)));
     }
     if (!c.contains(BatchExecutionOptions.ADAPTIVE_AUTO_PARALLELISM_ENABLED)) {
@@ -83,25 +91,32 @@ public final class EmbeddedFlink {
     }
     c.set(RestOptions.BIND_PORT, "0");
     base = c;
-    ContextInstaller.install(conf -> {
-      Configuration merged = new Configuration(base);
-      merged.addAll(conf);
-      merged.set(DeploymentOptions.TARGET, Executor.NAME);
-      merged.set(DeploymentOptions.ATTACHED, true);
-      return new StreamExecutionEnvironment(new ExecutorLoader(), merged, Thread.currentThread().getContextClassLoader());
-    });
+    ContextInstaller.install(
+        conf -> {
+          Configuration merged = new Configuration(base);
+          merged.addAll(conf);
+          merged.set(DeploymentOptions.TARGET, Executor.NAME);
+          merged.set(DeploymentOptions.ATTACHED, true);
+          return new StreamExecutionEnvironment(
+              new ExecutorLoader(), merged, Thread.currentThread().getContextClassLoader());
+        });
   }
 
-  /** Starts a cluster with {@code slots} slots in the background, for the first pipeline to take. */
+  /**
+   * Starts a cluster with {@code slots} slots in the background, for the first pipeline to take.
+   */
   public static synchronized void prestart(int slots) {
     if (base == null || starting != null || !IDLE.isEmpty()) {
       return;
     }
-    starting = CompletableFuture.supplyAsync(() -> start(slots), r -> {
-      Thread t = new Thread(r, "flink-embedded-prestart");
-      t.setDaemon(true);
-      t.start();
-    });
+    starting =
+        CompletableFuture.supplyAsync(
+            () -> start(slots),
+            r -> {
+              Thread t = new Thread(r, "flink-embedded-prestart");
+              t.setDaemon(true);
+              t.start();
+            });
   }
 
   /** How many clusters this process started. */
@@ -115,22 +130,28 @@ public final class EmbeddedFlink {
       c = new Configuration(base);
       started++;
     }
-    MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
-        .setConfiguration(c)
-        .setNumTaskManagers(1)
-        .setNumSlotsPerTaskManager(slots)
-        .setRpcServiceSharing(RpcServiceSharing.SHARED)
-        .build());
+    MiniCluster cluster =
+        new MiniCluster(
+            new MiniClusterConfiguration.Builder()
+                .setConfiguration(c)
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(slots)
+                .setRpcServiceSharing(RpcServiceSharing.SHARED)
+                .build());
     try {
       cluster.start();
     } catch (Exception e) {
       cluster.closeAsync();
-      throw new IllegalStateException("the embedded Flink cluster did not start: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "the embedded Flink cluster did not start: " + e.getMessage(), e);
     }
     return new Cluster(cluster, slots);
   }
 
-  /** An idle cluster with at least {@code slots} slots (the one being prestarted, if it fits), else a new one. */
+  /**
+   * An idle cluster with at least {@code slots} slots (the one being prestarted, if it fits), else
+   * a new one.
+   */
   private static Cluster lend(int slots) throws Exception {
     CompletableFuture<Cluster> pending;
     synchronized (EmbeddedFlink.class) {
@@ -161,7 +182,8 @@ public final class EmbeddedFlink {
 
   private static boolean allJobsEnded(MiniCluster cluster) {
     try {
-      return cluster.listJobs().get(10, TimeUnit.SECONDS).stream().allMatch(j -> j.getJobState().isGloballyTerminalState());
+      return cluster.listJobs().get(10, TimeUnit.SECONDS).stream()
+          .allMatch(j -> j.getJobState().isGloballyTerminalState());
     } catch (Exception e) {
       return false;
     }
@@ -182,8 +204,8 @@ public final class EmbeddedFlink {
   }
 
   /**
-   * Closes the kept clusters; called at JVM exit by {@link SharedRpcSystemLoader}'s hook
-   * before it closes their RPC system (a cluster closing after it never finishes).
+   * Closes the kept clusters; called at JVM exit by {@link SharedRpcSystemLoader}'s hook before it
+   * closes their RPC system (a cluster closing after it never finishes).
    */
   static void closeAll() {
     java.util.List<CompletableFuture<Void>> closing = new java.util.ArrayList<>();
@@ -221,17 +243,26 @@ public final class EmbeddedFlink {
     }
 
     @Override
-    public CompletableFuture<JobClient> execute(Pipeline pipeline, Configuration configuration, ClassLoader userCodeClassloader) throws Exception {
-      JobGraph jobGraph = PipelineExecutorUtils.getJobGraph(pipeline, configuration, userCodeClassloader);
+    public CompletableFuture<JobClient> execute(
+        Pipeline pipeline, Configuration configuration, ClassLoader userCodeClassloader)
+        throws Exception {
+      JobGraph jobGraph =
+          PipelineExecutorUtils.getJobGraph(pipeline, configuration, userCodeClassloader);
       Cluster lent = lend(Math.max(1, jobGraph.getMaximumParallelism()));
       MiniCluster cluster = lent.cluster();
       try {
         JobID id = cluster.submitJob(jobGraph).get().getJobID();
         cluster.requestJobResult(id).whenComplete((result, failure) -> release(lent));
         ClientUtils.waitUntilJobInitializationFinished(
-            () -> cluster.getJobStatus(id).get(), () -> cluster.requestJobResult(id).get(), userCodeClassloader);
+            () -> cluster.getJobStatus(id).get(),
+            () -> cluster.requestJobResult(id).get(),
+            userCodeClassloader);
         return CompletableFuture.completedFuture(
-            new MiniClusterJobClient(id, cluster, userCodeClassloader, MiniClusterJobClient.JobFinalizationBehavior.NOTHING));
+            new MiniClusterJobClient(
+                id,
+                cluster,
+                userCodeClassloader,
+                MiniClusterJobClient.JobFinalizationBehavior.NOTHING));
       } catch (Exception e) {
         // Not handed back: a cluster that failed a submission is not trusted with the next.
         cluster.closeAsync();
@@ -256,7 +287,8 @@ public final class EmbeddedFlink {
 
   /** Flink sets its context environment through a protected method of the environment class. */
   private static final class ContextInstaller extends StreamExecutionEnvironment {
-    static void install(org.apache.flink.streaming.api.environment.StreamExecutionEnvironmentFactory factory) {
+    static void install(
+        org.apache.flink.streaming.api.environment.StreamExecutionEnvironmentFactory factory) {
       initializeContextEnvironment(factory);
     }
   }

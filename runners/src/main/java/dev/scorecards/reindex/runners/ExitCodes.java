@@ -7,19 +7,24 @@ import dev.scorecards.reindex.run.ResumableReindex;
 import java.sql.SQLException;
 
 /**
- * The exit codes, distinct so that a scheduler can tell a user's mistake from an
- * unreachable database from lost data.
+ * The exit codes, distinct so that a scheduler can tell a user's mistake from an unreachable
+ * database from lost data.
  */
 public final class ExitCodes {
   public static final int OK = 0;
+
   /** ClickHouse does not match PostgreSQL for the window: a verification found differences. */
   public static final int DIFFERENCES = 1;
+
   /** The command line or configuration is wrong; nothing was done. */
   public static final int USAGE = 2;
+
   /** A database could not be reached or refused the login. */
   public static final int UNREACHABLE = 3;
+
   /** The counts read, written and received disagree. */
   public static final int COUNTS_DISAGREE = 4;
+
   /** The run failed for another reason; the message says which. */
   public static final int FAILED = 5;
 
@@ -32,13 +37,16 @@ public final class ExitCodes {
     }
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof IllegalArgumentException
-          && (t == failure || failure instanceof ResumableReindex.RunFailedException && t == failure.getCause())) {
+          && (t == failure
+              || failure instanceof ResumableReindex.RunFailedException
+                  && t == failure.getCause())) {
         return USAGE;
       }
       if (t instanceof ResumableReindex.VerificationFailedException) {
         return DIFFERENCES;
       }
-      if (t instanceof ClickHouseClient.ClickHouseUnavailableException || t instanceof Failures.HeartbeatTimeoutException) {
+      if (t instanceof ClickHouseClient.ClickHouseUnavailableException
+          || t instanceof Failures.HeartbeatTimeoutException) {
         return UNREACHABLE;
       }
       if (t instanceof SQLException sql && isConnectionFailure(sql)) {
@@ -51,18 +59,25 @@ public final class ExitCodes {
     return FAILED;
   }
 
-  /** SQLSTATE class 08 is a connection exception (a refused login is {@link Failures#isAuthenticationFailure}). */
+  /**
+   * SQLSTATE class 08 is a connection exception (a refused login is {@link
+   * Failures#isAuthenticationFailure}).
+   */
   static boolean isConnectionFailure(SQLException e) {
     String state = e.getSQLState();
     return state != null && state.startsWith("08");
   }
 
   /**
-   * The message worth showing: a failed run's own sentence (it names the run to resume), else
-   * the innermost driver or client failure. Passwords of the environment are blanked out.
+   * The message worth showing: a failed run's own sentence (it names the run to resume), else the
+   * innermost driver or client failure. Passwords of the environment are blanked out.
    */
   public static String message(Throwable failure) {
-    String message = failure instanceof ResumableReindex.RunFailedException ? failure.getMessage() : Failures.describe(failure);
-    return Failures.redact(message, System.getenv("REINDEX_PG_PASSWORD"), System.getenv("REINDEX_CH_PASSWORD"));
+    String message =
+        failure instanceof ResumableReindex.RunFailedException
+            ? failure.getMessage()
+            : Failures.describe(failure);
+    return Failures.redact(
+        message, System.getenv("REINDEX_PG_PASSWORD"), System.getenv("REINDEX_CH_PASSWORD"));
   }
 }

@@ -19,7 +19,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code reindex job ...}: a client of {@code reindex serve}, and the tokens it needs. */
-@Command(name = "job", mixinStandardHelpOptions = true, description = "Submit a job to the job handler, or look at one.",
+@Command(
+    name = "job",
+    mixinStandardHelpOptions = true,
+    description = "Submit a job to the job handler, or look at one.",
     subcommands = {JobCommand.Submit.class, JobCommand.Status.class, JobCommand.NewToken.class})
 public class JobCommand {
   static final String SERVER = "${env:REINDEX_SERVER:-http://127.0.0.1:18080}";
@@ -31,24 +34,42 @@ public class JobCommand {
     }
     // Checked here so that no library error message ever repeats the token.
     if (!token.strip().matches("[\\x21-\\x7e]+")) {
-      throw new IllegalArgumentException("REINDEX_TOKEN holds characters a bearer token cannot have (spaces, line breaks or non-ASCII)");
+      throw new IllegalArgumentException(
+          "REINDEX_TOKEN holds characters a bearer token cannot have (spaces, line breaks or non-ASCII)");
     }
     return token.strip();
   }
 
   static int send(HttpRequest.Builder request) throws Exception {
-    HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()
-        .send(request.header("Authorization", "Bearer " + token()).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .build()
+            .send(
+                request
+                    .header("Authorization", "Bearer " + token())
+                    .timeout(Duration.ofSeconds(30))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     System.out.println(response.body());
-    return response.statusCode() / 100 == 2 ? ExitCodes.OK : response.statusCode() == 400 ? ExitCodes.USAGE : ExitCodes.FAILED;
+    return response.statusCode() / 100 == 2
+        ? ExitCodes.OK
+        : response.statusCode() == 400 ? ExitCodes.USAGE : ExitCodes.FAILED;
   }
 
-  @Command(name = "submit", mixinStandardHelpOptions = true, description = "Submit a process reindex; the file holds a ReindexProcessScorecardsPayload or a whole Job, as proto JSON.")
+  @Command(
+      name = "submit",
+      mixinStandardHelpOptions = true,
+      description =
+          "Submit a process reindex; the file holds a ReindexProcessScorecardsPayload or a whole Job, as proto JSON.")
   static class Submit implements Callable<Integer> {
     @Option(names = "--payload", required = true, description = "the JSON file")
     Path payload;
 
-    @Option(names = "--server", defaultValue = SERVER, description = "the job handler (env REINDEX_SERVER; default: ${DEFAULT-VALUE})")
+    @Option(
+        names = "--server",
+        defaultValue = SERVER,
+        description = "the job handler (env REINDEX_SERVER; default: ${DEFAULT-VALUE})")
     String server;
 
     @Override
@@ -62,11 +83,16 @@ public class JobCommand {
       } else {
         ReindexProcessScorecardsPayload.Builder p = ReindexProcessScorecardsPayload.newBuilder();
         JsonFormat.parser().merge(text, p);
-        job = Job.newBuilder().setType(JobType.JOB_TYPE_REINDEX_PROCESS_SCORECARDS)
-            .setPayload(JobPayload.newBuilder().setReindexProcessScorecards(p)).build();
+        job =
+            Job.newBuilder()
+                .setType(JobType.JOB_TYPE_REINDEX_PROCESS_SCORECARDS)
+                .setPayload(JobPayload.newBuilder().setReindexProcessScorecards(p))
+                .build();
       }
-      return send(HttpRequest.newBuilder(URI.create(server + "/v1/jobs"))
-          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JsonFormat.printer().print(job))));
+      return send(
+          HttpRequest.newBuilder(URI.create(server + "/v1/jobs"))
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(JsonFormat.printer().print(job))));
     }
   }
 
@@ -75,7 +101,10 @@ public class JobCommand {
     @Parameters(index = "0", description = "the job id")
     String id;
 
-    @Option(names = "--server", defaultValue = SERVER, description = "the job handler (env REINDEX_SERVER; default: ${DEFAULT-VALUE})")
+    @Option(
+        names = "--server",
+        defaultValue = SERVER,
+        description = "the job handler (env REINDEX_SERVER; default: ${DEFAULT-VALUE})")
     String server;
 
     @Override
@@ -84,11 +113,17 @@ public class JobCommand {
     }
   }
 
-  @Command(name = "new-token", mixinStandardHelpOptions = true, description = "Make a token: prints it once, and the line for the tokens file (which keeps only its hash).")
+  @Command(
+      name = "new-token",
+      mixinStandardHelpOptions = true,
+      description =
+          "Make a token: prints it once, and the line for the tokens file (which keeps only its hash).")
   static class NewToken implements Callable<Integer> {
-    @Option(names = "--caller", required = true) String caller;
+    @Option(names = "--caller", required = true)
+    String caller;
 
-    @Option(names = "--role", required = true, description = "e.g. ADMIN, SUPER_ADMIN, VIEWER") String role;
+    @Option(names = "--role", required = true, description = "e.g. ADMIN, SUPER_ADMIN, VIEWER")
+    String role;
 
     @Override
     public Integer call() {

@@ -10,11 +10,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The one factory of a reindex's configuration, for every entry point ({@code run},
- * {@code schedule}, the job handler): from the validated {@link Settings} it builds the
- * connections, the runner, the pipeline's sizes and the retry policy; each reindex then adds
- * its {@link ReindexSettings} (mode, window, batch size, clean-up, attempts, heartbeat).
- * Everything is checked when the launch is made, before anything touches a database.
+ * The one factory of a reindex's configuration, for every entry point ({@code run}, {@code
+ * schedule}, the job handler): from the validated {@link Settings} it builds the connections, the
+ * runner, the pipeline's sizes and the retry policy; each reindex then adds its {@link
+ * ReindexSettings} (mode, window, batch size, clean-up, attempts, heartbeat). Everything is checked
+ * when the launch is made, before anything touches a database.
  */
 public final class Launch {
   static final Duration LONGEST_BACKOFF = Duration.ofMinutes(1);
@@ -30,10 +30,18 @@ public final class Launch {
   private final int maxPartitions;
 
   private Launch(Settings settings, List<String> pipelineOptions, Map<String, String> env) {
-    this(settings, postgres(settings), clickHouse(settings), RunnerOptions.from(settings, pipelineOptions, env));
+    this(
+        settings,
+        postgres(settings),
+        clickHouse(settings),
+        RunnerOptions.from(settings, pipelineOptions, env));
   }
 
-  private Launch(Settings settings, PostgresSettings postgres, ClickHouseSettings clickHouse, RunnerOptions runner) {
+  private Launch(
+      Settings settings,
+      PostgresSettings postgres,
+      ClickHouseSettings clickHouse,
+      RunnerOptions runner) {
     this.settings = settings;
     this.postgres = postgres;
     this.clickHouse = clickHouse;
@@ -46,7 +54,8 @@ public final class Launch {
   }
 
   /** Checks every setting a reindex needs; {@code pipelineOptions} are passed through to Beam. */
-  public static Launch of(Settings settings, List<String> pipelineOptions, Map<String, String> env) {
+  public static Launch of(
+      Settings settings, List<String> pipelineOptions, Map<String, String> env) {
     return new Launch(settings, pipelineOptions, env);
   }
 
@@ -56,11 +65,16 @@ public final class Launch {
   }
 
   public static PostgresSettings postgres(Settings s) {
-    return new PostgresSettings(s.text(Setting.PG_URL), s.text(Setting.PG_USER), s.text(Setting.PG_PASSWORD));
+    return new PostgresSettings(
+        s.text(Setting.PG_URL), s.text(Setting.PG_USER), s.text(Setting.PG_PASSWORD));
   }
 
   public static ClickHouseSettings clickHouse(Settings s) {
-    return new ClickHouseSettings(s.text(Setting.CH_URL), s.text(Setting.CH_DATABASE), s.text(Setting.CH_USER), s.text(Setting.CH_PASSWORD));
+    return new ClickHouseSettings(
+        s.text(Setting.CH_URL),
+        s.text(Setting.CH_DATABASE),
+        s.text(Setting.CH_USER),
+        s.text(Setting.CH_PASSWORD));
   }
 
   public PostgresSettings postgres() {
@@ -88,7 +102,8 @@ public final class Launch {
   public ResumableReindex.Policy policy(ReindexSettings job) {
     return ResumableReindex.Policy.of(job.maxAttempts(), job.heartbeatTimeout())
         .withBackoff(retryBackoff, LONGEST_BACKOFF)
-        .withScorecardsPerChunk(scorecardsPerChunk != null ? scorecardsPerChunk : runner.defaultScorecardsPerChunk());
+        .withScorecardsPerChunk(
+            scorecardsPerChunk != null ? scorecardsPerChunk : runner.defaultScorecardsPerChunk());
   }
 
   /** The effective configuration, one line a setting; passwords only as set or not. */

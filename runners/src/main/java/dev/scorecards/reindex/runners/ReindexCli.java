@@ -4,19 +4,31 @@ import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The Java side of {@code ./reindex}: parses and validates once, then hands immutable configuration inward. */
+/**
+ * The Java side of {@code ./reindex}: parses and validates once, then hands immutable configuration
+ * inward.
+ */
 @Command(
     name = "reindex",
     mixinStandardHelpOptions = true,
     version = "reindex 0.1.0",
     description = "Reindexes scorecards from PostgreSQL into ClickHouse.",
-    subcommands = {RunCommand.class, StatusCommand.class, VerifyCommand.class, ServeCommand.class, JobCommand.class, ScheduleCommand.class, ClassArchiveCommand.class})
+    subcommands = {
+      RunCommand.class,
+      StatusCommand.class,
+      VerifyCommand.class,
+      ServeCommand.class,
+      JobCommand.class,
+      ScheduleCommand.class,
+      ClassArchiveCommand.class
+    })
 public final class ReindexCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, status, verify, serve, job or schedule");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "name a command: run, status, verify, serve, job or schedule");
   }
 
   public static CommandLine commandLine() {
@@ -35,8 +47,11 @@ public final class ReindexCli implements Runnable {
           if (System.getenv("REINDEX_DEBUG") != null) {
             java.io.StringWriter trace = new java.io.StringWriter();
             e.printStackTrace(new PrintWriter(trace));
-            err.print(dev.scorecards.reindex.run.Failures.redact(trace.toString(),
-                System.getenv("REINDEX_PG_PASSWORD"), System.getenv("REINDEX_CH_PASSWORD")));
+            err.print(
+                dev.scorecards.reindex.run.Failures.redact(
+                    trace.toString(),
+                    System.getenv("REINDEX_PG_PASSWORD"),
+                    System.getenv("REINDEX_CH_PASSWORD")));
           }
           err.flush();
           return code;
@@ -60,12 +75,12 @@ public final class ReindexCli implements Runnable {
 
   /**
    * Ends the selector threads of the JDK's HTTP clients (ours to ClickHouse and the ClickHouse
-   * driver's) once the command is done. Each waits for network events in native code, and
-   * HotSpot's exit waits up to 300 ms for threads in native code to come back before it ends
-   * the process: every run ended 0.3 s after its last line for nothing (measured: a JVM with one
-   * thread blocked in accept() exits 0.33 s after its last line, without it 0.02 s). An
-   * interrupted selector thread shuts its client down and returns, well within the exit's
-   * first 10 ms check; nothing runs after this but the exit hooks, which do not use these clients.
+   * driver's) once the command is done. Each waits for network events in native code, and HotSpot's
+   * exit waits up to 300 ms for threads in native code to come back before it ends the process:
+   * every run ended 0.3 s after its last line for nothing (measured: a JVM with one thread blocked
+   * in accept() exits 0.33 s after its last line, without it 0.02 s). An interrupted selector
+   * thread shuts its client down and returns, well within the exit's first 10 ms check; nothing
+   * runs after this but the exit hooks, which do not use these clients.
    */
   static void stopIdleHttpSelectors() {
     ThreadGroup root = Thread.currentThread().getThreadGroup();

@@ -1,11 +1,11 @@
 package dev.scorecards.reindex.runners;
 
+import com.google.protobuf.Timestamp;
 import dev.scorecards.reindex.model.Mode;
-import dev.scorecards.reindex.run.ReindexConfig;
 import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.proto.ReindexProcessScorecardsInput;
 import dev.scorecards.reindex.proto.ReindexProcessScorecardsPayload;
-import com.google.protobuf.Timestamp;
+import dev.scorecards.reindex.run.ReindexConfig;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,51 +15,75 @@ import java.util.Map;
 
 /**
  * What one reindex does: mode, window, batch size, clean-up, attempts and heartbeat. A value is
- * taken from the job payload first, then from the {@link Settings} (flag, environment,
- * default). {@link #resolve} validates everything at once and refuses bad values with one
- * sentence; nothing downstream sees an unvalidated value.
+ * taken from the job payload first, then from the {@link Settings} (flag, environment, default).
+ * {@link #resolve} validates everything at once and refuses bad values with one sentence; nothing
+ * downstream sees an unvalidated value.
  */
 public record ReindexSettings(
-    Mode mode, ReindexWindow window, int batchSize, boolean cleanUpBeforeWrite, int maxAttempts, Duration heartbeatTimeout) {
+    Mode mode,
+    ReindexWindow window,
+    int batchSize,
+    boolean cleanUpBeforeWrite,
+    int maxAttempts,
+    Duration heartbeatTimeout) {
 
   static final Duration DEFAULT_WINDOW = Duration.ofHours(24);
   static final Duration FUTURE_TOLERANCE = Duration.ofMinutes(1);
 
   /** The effective settings of a reindex; {@code payload} may be null (no job). */
-  public static ReindexSettings resolve(ReindexProcessScorecardsPayload payload, Settings settings, Instant now) {
+  public static ReindexSettings resolve(
+      ReindexProcessScorecardsPayload payload, Settings settings, Instant now) {
     String modeText = settings.text(Setting.MODE);
     Mode mode;
     try {
       mode = Mode.valueOf(modeText.trim().toLowerCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("the mode '" + modeText + "' is not one of conversation, process, all");
+      throw new IllegalArgumentException(
+          "the mode '" + modeText + "' is not one of conversation, process, all");
     }
-    Instant end = payload != null && payload.hasEndTime()
-        ? instant(payload.getEndTime())
-        : timeOr(settings.text(Setting.END), "end", now);
-    Instant start = payload != null && payload.hasStartTime()
-        ? instant(payload.getStartTime())
-        : timeOr(settings.text(Setting.START), "start", end.minus(DEFAULT_WINDOW));
+    Instant end =
+        payload != null && payload.hasEndTime()
+            ? instant(payload.getEndTime())
+            : timeOr(settings.text(Setting.END), "end", now);
+    Instant start =
+        payload != null && payload.hasStartTime()
+            ? instant(payload.getStartTime())
+            : timeOr(settings.text(Setting.START), "start", end.minus(DEFAULT_WINDOW));
     if (!start.isBefore(end)) {
-      throw new IllegalArgumentException("the window is empty: start " + start + " is not before end " + end);
+      throw new IllegalArgumentException(
+          "the window is empty: start " + start + " is not before end " + end);
     }
     if (end.isAfter(now.plus(FUTURE_TOLERANCE))) {
-      throw new IllegalArgumentException("the window ends at " + end + ", more than a minute in the future (now is " + now + ")");
+      throw new IllegalArgumentException(
+          "the window ends at " + end + ", more than a minute in the future (now is " + now + ")");
     }
-    int batchSize = payload != null && payload.getReindexBatchSize() != 0
-        ? payload.getReindexBatchSize()
-        : settings.integer(Setting.BATCH_SIZE, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    int batchSize =
+        payload != null && payload.getReindexBatchSize() != 0
+            ? payload.getReindexBatchSize()
+            : settings.integer(Setting.BATCH_SIZE, Integer.MIN_VALUE, Integer.MAX_VALUE);
     if (batchSize < 1 || batchSize > ReindexConfig.MAX_BATCH_SIZE) {
-      throw new IllegalArgumentException("the batch size must be between 1 and " + ReindexConfig.MAX_BATCH_SIZE + ", not " + batchSize);
+      throw new IllegalArgumentException(
+          "the batch size must be between 1 and "
+              + ReindexConfig.MAX_BATCH_SIZE
+              + ", not "
+              + batchSize);
     }
     int maxAttempts = settings.integer(Setting.MAX_ATTEMPTS, 1, 100);
     Duration heartbeat = settings.duration(Setting.HEARTBEAT_TIMEOUT);
-    boolean cleanUp = payload != null ? payload.getCleanUpBeforeWrite() : settings.bool(Setting.CLEAN_UP_BEFORE_WRITE);
-    return new ReindexSettings(mode, ReindexWindow.of(start, end), batchSize, cleanUp, maxAttempts, heartbeat);
+    boolean cleanUp =
+        payload != null
+            ? payload.getCleanUpBeforeWrite()
+            : settings.bool(Setting.CLEAN_UP_BEFORE_WRITE);
+    return new ReindexSettings(
+        mode, ReindexWindow.of(start, end), batchSize, cleanUp, maxAttempts, heartbeat);
   }
 
   /** Resolves {@code flags} and {@code env} first (see {@link Settings#resolve}). */
-  public static ReindexSettings resolve(ReindexProcessScorecardsPayload payload, Map<Setting, String> flags, Map<String, String> env, Instant now) {
+  public static ReindexSettings resolve(
+      ReindexProcessScorecardsPayload payload,
+      Map<Setting, String> flags,
+      Map<String, String> env,
+      Instant now) {
     return resolve(payload, Settings.resolve(flags, env), now);
   }
 
@@ -83,7 +107,10 @@ public record ReindexSettings(
         .setBatchSize(batchSize)
         .setCleanUpBeforeWrite(cleanUpBeforeWrite)
         .setMaxAttempts(maxAttempts)
-        .setHeartbeatTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(heartbeatTimeout.getSeconds()).setNanos(heartbeatTimeout.getNano()))
+        .setHeartbeatTimeout(
+            com.google.protobuf.Duration.newBuilder()
+                .setSeconds(heartbeatTimeout.getSeconds())
+                .setNanos(heartbeatTimeout.getNano()))
         .setJobId(jobId == null ? "" : jobId)
         .build();
   }

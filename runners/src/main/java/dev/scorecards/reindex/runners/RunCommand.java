@@ -1,19 +1,17 @@
 package dev.scorecards.reindex.runners;
 
-import dev.scorecards.reindex.model.Mode;
 import dev.scorecards.reindex.run.ReindexConfig;
-import dev.scorecards.reindex.run.ReindexJob;
 import dev.scorecards.reindex.run.ResumableReindex;
 import dev.scorecards.reindex.run.RunLedger;
 import java.io.PrintStream;
-import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -21,19 +19,27 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code reindex run}: one reindex of a window, on the DirectRunner or on Flink. */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Reindex the scorecards of a window [start, end) into ClickHouse.")
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = "Reindex the scorecards of a window [start, end) into ClickHouse.")
 public class RunCommand implements Callable<Integer>, CliSettings.Command {
   @Spec CommandSpec spec;
 
   @Option(names = "--no-verify", description = "skip the verification that ends every run")
   boolean noVerify;
 
-  @Option(names = "--resume", paramLabel = "RUN_ID",
-      description = "resume this unfinished run (its mode, window and clean-up choice), skipping the chunks it finished; "
-          + "without it, an unfinished run of the same mode and window is resumed")
+  @Option(
+      names = "--resume",
+      paramLabel = "RUN_ID",
+      description =
+          "resume this unfinished run (its mode, window and clean-up choice), skipping the chunks it finished; "
+              + "without it, an unfinished run of the same mode and window is resumed")
   String resume;
 
-  @Parameters(paramLabel = "PIPELINE_OPTION", arity = "0..*",
+  @Parameters(
+      paramLabel = "PIPELINE_OPTION",
+      arity = "0..*",
       description = "Beam or Flink pipeline options after --, e.g. -- --maxParallelism=8")
   List<String> pipelineOptions = new ArrayList<>();
 
@@ -62,8 +68,14 @@ public class RunCommand implements Callable<Integer>, CliSettings.Command {
     launch.describe(effective).forEach(out::println);
     ResumableReindex.Outcome outcome;
     try (ProgressListener listener = new ProgressListener(out)) {
-      outcome = ResumableReindex.run(config, policy, launch.runner().pipelineOptionsInBackground(), resume,
-          noVerify ? null : RunCommand::verification, listener);
+      outcome =
+          ResumableReindex.run(
+              config,
+              policy,
+              launch.runner().pipelineOptionsInBackground(),
+              resume,
+              noVerify ? null : RunCommand::verification,
+              listener);
     }
     out.println("reindex run finished");
     if (outcome.summaries().size() == 1) {
@@ -75,20 +87,38 @@ public class RunCommand implements Callable<Integer>, CliSettings.Command {
 
   /** The verification that ends a run: prints its report; null when equal. */
   static String verification(ReindexConfig config) throws Exception {
-    return VerifyCommand.verify(config, null, false) == ExitCodes.OK ? null : "see the differences above";
+    return VerifyCommand.verify(config, null, false) == ExitCodes.OK
+        ? null
+        : "see the differences above";
   }
 
   /**
-   * One run of a window as the scheduler launches it: the resumable reindex, then its
-   * verification. Returns one line (mode, counts, verification); throws when the run or the
-   * verification fails.
+   * One run of a window as the scheduler launches it: the resumable reindex, then its verification.
+   * Returns one line (mode, counts, verification); throws when the run or the verification fails.
    */
-  static String runQuietly(ReindexConfig config, ResumableReindex.Policy policy, RunnerOptions runner) throws Exception {
-    ResumableReindex.Outcome o = ResumableReindex.run(config, policy, runner.pipelineOptionsInBackground(), null,
-        c -> new dev.scorecards.reindex.verify.Verifier(c.postgres(), c.clickHouse()).verify(c.window(), c.mode()).equal() ? null : "found differences",
-        ResumableReindex.Listener.NONE);
-    return String.format("mode %s, run %s, %,d conversations, %,d scorecards, %,d scores written, %,d rows deleted; verification equal",
-        config.mode(), o.run().runId(), o.conversationsWritten(), o.scorecardsWritten(), o.scoresWritten(), o.rowsDeleted());
+  static String runQuietly(
+      ReindexConfig config, ResumableReindex.Policy policy, RunnerOptions runner) throws Exception {
+    ResumableReindex.Outcome o =
+        ResumableReindex.run(
+            config,
+            policy,
+            runner.pipelineOptionsInBackground(),
+            null,
+            c ->
+                new dev.scorecards.reindex.verify.Verifier(c.postgres(), c.clickHouse())
+                        .verify(c.window(), c.mode())
+                        .equal()
+                    ? null
+                    : "found differences",
+            ResumableReindex.Listener.NONE);
+    return String.format(
+        "mode %s, run %s, %,d conversations, %,d scorecards, %,d scores written, %,d rows deleted; verification equal",
+        config.mode(),
+        o.run().runId(),
+        o.conversationsWritten(),
+        o.scorecardsWritten(),
+        o.scoresWritten(),
+        o.rowsDeleted());
   }
 
   /** Run and chunk lines on stderr; a progress bar when on a terminal. */
@@ -115,8 +145,14 @@ public class RunCommand implements Callable<Integer>, CliSettings.Command {
         return;
       }
       if (bar == null) {
-        bar = new ProgressBarBuilder().setTaskName("scorecards").setInitialMax(total)
-            .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).showSpeed().build();
+        bar =
+            new ProgressBarBuilder()
+                .setTaskName("scorecards")
+                .setInitialMax(total)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(500)
+                .showSpeed()
+                .build();
       }
       bar.stepTo(done);
     }

@@ -1,11 +1,11 @@
 package dev.scorecards.reindex.runners;
 
+import dev.scorecards.reindex.run.ResumableReindex;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import dev.scorecards.reindex.run.ResumableReindex;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -14,10 +14,10 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
- * Which Beam runner executes the pipeline: the DirectRunner on this machine, or Flink,
- * embedded or on a cluster, with any Beam or Flink pipeline options passed through. Only
- * runner settings become pipeline options; nothing secret does (Beam publishes pipeline
- * options in the Flink web UI and REST API). Immutable.
+ * Which Beam runner executes the pipeline: the DirectRunner on this machine, or Flink, embedded or
+ * on a cluster, with any Beam or Flink pipeline options passed through. Only runner settings become
+ * pipeline options; nothing secret does (Beam publishes pipeline options in the Flink web UI and
+ * REST API). Immutable.
  */
 public final class RunnerOptions {
   private final String runner;
@@ -27,7 +27,13 @@ public final class RunnerOptions {
   private final String flinkConfDir;
   private final List<String> passThrough;
 
-  private RunnerOptions(String runner, String flinkMaster, int parallelism, int directParallelism, String flinkConfDir, List<String> passThrough) {
+  private RunnerOptions(
+      String runner,
+      String flinkMaster,
+      int parallelism,
+      int directParallelism,
+      String flinkConfDir,
+      List<String> passThrough) {
     this.runner = runner;
     this.flinkMaster = flinkMaster;
     this.parallelism = parallelism;
@@ -37,16 +43,22 @@ public final class RunnerOptions {
   }
 
   /**
-   * The runner the settings name, checked; {@code passThrough} are Beam or Flink pipeline
-   * options ({@code --name=value}), which must not carry a password.
+   * The runner the settings name, checked; {@code passThrough} are Beam or Flink pipeline options
+   * ({@code --name=value}), which must not carry a password.
    */
-  public static RunnerOptions from(Settings settings, List<String> passThrough, Map<String, String> env) {
+  public static RunnerOptions from(
+      Settings settings, List<String> passThrough, Map<String, String> env) {
     String runner = settings.text(Setting.RUNNER).strip();
     Long parallelism = settings.number(Setting.PARALLELISM, 1, 100_000);
     Long direct = settings.number(Setting.DIRECT_PARALLELISM, 1, 10_000);
-    RunnerOptions options = new RunnerOptions(runner, blankToNull(settings.text(Setting.FLINK_MASTER)),
-        parallelism == null ? 0 : parallelism.intValue(), direct == null ? 0 : direct.intValue(),
-        blankToNull(settings.text(Setting.FLINK_CONF_DIR)), passThrough);
+    RunnerOptions options =
+        new RunnerOptions(
+            runner,
+            blankToNull(settings.text(Setting.FLINK_MASTER)),
+            parallelism == null ? 0 : parallelism.intValue(),
+            direct == null ? 0 : direct.intValue(),
+            blankToNull(settings.text(Setting.FLINK_CONF_DIR)),
+            passThrough);
     if (!runner.equals("DirectRunner") && !runner.equals("FlinkRunner")) {
       throw options.unknownRunner();
     }
@@ -55,13 +67,16 @@ public final class RunnerOptions {
     }
     for (String arg : passThrough) {
       if (!arg.startsWith("--")) {
-        throw new IllegalArgumentException("the pipeline option '" + arg + "' is not of the form --name=value");
+        throw new IllegalArgumentException(
+            "the pipeline option '" + arg + "' is not of the form --name=value");
       }
       for (Setting secret : List.of(Setting.PG_PASSWORD, Setting.CH_PASSWORD)) {
         String password = env.get(secret.env);
         if (password != null && !password.isEmpty() && arg.contains(password)) {
-          throw new IllegalArgumentException("a pipeline option carries the value of " + secret.env
-              + ": passwords must never be pipeline options (Beam publishes them)");
+          throw new IllegalArgumentException(
+              "a pipeline option carries the value of "
+                  + secret.env
+                  + ": passwords must never be pipeline options (Beam publishes them)");
         }
       }
     }
@@ -77,16 +92,20 @@ public final class RunnerOptions {
   }
 
   /**
-   * Scorecards per chunk unless the settings say otherwise. The DirectRunner holds a chunk's
-   * rows between its steps, so its chunks bound its memory; Flink streams them, and a chunk
-   * costs it a job (translation, deployment), so its chunks are larger.
+   * Scorecards per chunk unless the settings say otherwise. The DirectRunner holds a chunk's rows
+   * between its steps, so its chunks bound its memory; Flink streams them, and a chunk costs it a
+   * job (translation, deployment), so its chunks are larger.
    */
   long defaultScorecardsPerChunk() {
-    return isFlink() ? 2 * ResumableReindex.Policy.DEFAULT_SCORECARDS_PER_CHUNK
+    return isFlink()
+        ? 2 * ResumableReindex.Policy.DEFAULT_SCORECARDS_PER_CHUNK
         : ResumableReindex.Policy.DEFAULT_SCORECARDS_PER_CHUNK;
   }
 
-  /** Flink's bundle size; ClickHouseIO sends one INSERT per bundle, so this bounds INSERT sizes from above. */
+  /**
+   * Flink's bundle size; ClickHouseIO sends one INSERT per bundle, so this bounds INSERT sizes from
+   * above.
+   */
   static final long FLINK_MAX_BUNDLE_SIZE = 100_000;
 
   public static DirectOptions direct() {
@@ -117,9 +136,22 @@ public final class RunnerOptions {
   }
 
   /** Options the tool sets from its own settings; passing them through would contradict those. */
-  private static final Map<String, String> OWN = Map.of("runner", "--runner", "flinkMaster", "--flink-master",
-      "parallelism", "--parallelism", "targetParallelism", "--direct-parallelism", "flinkConfDir", "--flink-conf-dir",
-      "filesToStage", "the bundled jar", "blockOnRun", "the run's own waiting");
+  private static final Map<String, String> OWN =
+      Map.of(
+          "runner",
+          "--runner",
+          "flinkMaster",
+          "--flink-master",
+          "parallelism",
+          "--parallelism",
+          "targetParallelism",
+          "--direct-parallelism",
+          "flinkConfDir",
+          "--flink-conf-dir",
+          "filesToStage",
+          "the bundled jar",
+          "blockOnRun",
+          "the run's own waiting");
 
   /** The names of the options passed through ({@code --name=value} or {@code --name}). */
   private static Set<String> names(List<String> passThrough) {
@@ -127,7 +159,8 @@ public final class RunnerOptions {
     for (String arg : passThrough) {
       String name = arg.substring(2).split("=", 2)[0];
       if (OWN.containsKey(name)) {
-        throw new IllegalArgumentException("the pipeline option --" + name + " is the tool's own setting: use " + OWN.get(name));
+        throw new IllegalArgumentException(
+            "the pipeline option --" + name + " is the tool's own setting: use " + OWN.get(name));
       }
       names.add(name);
     }
@@ -136,8 +169,8 @@ public final class RunnerOptions {
 
   /**
    * The DirectRunner's worker threads: one per core (Beam's default of 3 leaves idle workers
-   * spinning through its bookkeeping on small machines, and a chunk's read partitions hold
-   * equal shares, so each thread has one to read and write).
+   * spinning through its bookkeeping on small machines, and a chunk's read partitions hold equal
+   * shares, so each thread has one to read and write).
    */
   static int defaultDirectParallelism() {
     return Runtime.getRuntime().availableProcessors();
@@ -145,10 +178,14 @@ public final class RunnerOptions {
 
   static DirectOptions direct(int parallelism, List<String> passThrough) {
     checkDirect(parallelism);
-    DirectOptions options = passThrough.isEmpty()
-        ? direct()
-        : configureDirect(PipelineOptionsFactory.fromArgs(passThrough.toArray(new String[0])).withValidation().as(DirectOptions.class),
-            names(passThrough));
+    DirectOptions options =
+        passThrough.isEmpty()
+            ? direct()
+            : configureDirect(
+                PipelineOptionsFactory.fromArgs(passThrough.toArray(new String[0]))
+                    .withValidation()
+                    .as(DirectOptions.class),
+                names(passThrough));
     options.setTargetParallelism(parallelism);
     return options;
   }
@@ -167,14 +204,20 @@ public final class RunnerOptions {
   }
 
   String describe() {
-    String passed = passThrough.isEmpty() ? "" : ", pipeline options " + String.join(" ", passThrough);
+    String passed =
+        passThrough.isEmpty() ? "" : ", pipeline options " + String.join(" ", passThrough);
     if (!isFlink()) {
       int threads = directThreads();
       return runner + " (" + threads + " worker thread" + (threads == 1 ? "" : "s") + passed + ")";
     }
     int p = flinkParallelism();
-    return runner + " (" + (flinkMaster == null ? "embedded" : flinkMaster) + ", parallelism "
-        + (p > 0 ? Integer.toString(p) : "the cluster's default") + passed + ")";
+    return runner
+        + " ("
+        + (flinkMaster == null ? "embedded" : flinkMaster)
+        + ", parallelism "
+        + (p > 0 ? Integer.toString(p) : "the cluster's default")
+        + passed
+        + ")";
   }
 
   PipelineOptions pipelineOptions() {
@@ -182,7 +225,8 @@ public final class RunnerOptions {
       DirectOptions options = direct(directThreads(), passThrough);
       return options;
     }
-    FlinkPipelineOptions options = flink(flinkMaster, flinkParallelism(), flinkConfDir, passThrough);
+    FlinkPipelineOptions options =
+        flink(flinkMaster, flinkParallelism(), flinkConfDir, passThrough);
     if (flinkMaster == null) {
       // The embedded cluster starts while the run counts and plans its chunks.
       EmbeddedFlink.prestart(flinkParallelism());
@@ -191,20 +235,22 @@ public final class RunnerOptions {
   }
 
   private IllegalArgumentException unknownRunner() {
-    return new IllegalArgumentException("the runner '" + runner + "' is not one of DirectRunner, FlinkRunner");
+    return new IllegalArgumentException(
+        "the runner '" + runner + "' is not one of DirectRunner, FlinkRunner");
   }
 
   private static void checkDirect(int parallelism) {
     if (parallelism < 1) {
-      throw new IllegalArgumentException("the DirectRunner's parallelism must be at least 1, not " + parallelism);
+      throw new IllegalArgumentException(
+          "the DirectRunner's parallelism must be at least 1, not " + parallelism);
     }
   }
 
   /**
-   * The pipeline options, created in a thread of their own: the flags are checked here, so a
-   * bad one still fails before anything touches a database, while Beam's registry of options
-   * interfaces (about half a second of class loading and checks) starts up as the run reaches
-   * its ledger, counts and plans its chunks.
+   * The pipeline options, created in a thread of their own: the flags are checked here, so a bad
+   * one still fails before anything touches a database, while Beam's registry of options interfaces
+   * (about half a second of class loading and checks) starts up as the run reaches its ledger,
+   * counts and plans its chunks.
    */
   public java.util.function.Supplier<PipelineOptions> pipelineOptionsInBackground() {
     if (!passThrough.isEmpty()) {
@@ -215,14 +261,18 @@ public final class RunnerOptions {
     if (isFlink() && flinkMaster != null) {
       bundledJar();
     }
-    java.util.concurrent.CompletableFuture<PipelineOptions> created = new java.util.concurrent.CompletableFuture<>();
-    Thread creator = new Thread(() -> {
-      try {
-        created.complete(pipelineOptions());
-      } catch (Throwable t) {
-        created.completeExceptionally(t);
-      }
-    }, "reindex-pipeline-options");
+    java.util.concurrent.CompletableFuture<PipelineOptions> created =
+        new java.util.concurrent.CompletableFuture<>();
+    Thread creator =
+        new Thread(
+            () -> {
+              try {
+                created.complete(pipelineOptions());
+              } catch (Throwable t) {
+                created.completeExceptionally(t);
+              }
+            },
+            "reindex-pipeline-options");
     creator.setDaemon(true);
     creator.start();
     return () -> {
@@ -248,12 +298,16 @@ public final class RunnerOptions {
   }
 
   /** Flink's options; {@code parallelism} -1 leaves it to the cluster's default. */
-  static FlinkPipelineOptions flink(String master, int parallelism, String confDir, List<String> passThrough) {
+  static FlinkPipelineOptions flink(
+      String master, int parallelism, String confDir, List<String> passThrough) {
     checkFlink(master, parallelism);
     Set<String> passed = names(passThrough);
-    FlinkPipelineOptions options = passThrough.isEmpty()
-        ? PipelineOptionsFactory.as(FlinkPipelineOptions.class)
-        : PipelineOptionsFactory.fromArgs(passThrough.toArray(new String[0])).withValidation().as(FlinkPipelineOptions.class);
+    FlinkPipelineOptions options =
+        passThrough.isEmpty()
+            ? PipelineOptionsFactory.as(FlinkPipelineOptions.class)
+            : PipelineOptionsFactory.fromArgs(passThrough.toArray(new String[0]))
+                .withValidation()
+                .as(FlinkPipelineOptions.class);
     options.setRunner(FlinkRunner.class);
     options.setParallelism(parallelism);
     if (!passed.contains("jobName")) {
@@ -296,19 +350,28 @@ public final class RunnerOptions {
   /** The bundled jar this code runs from: what a cluster needs to run the pipeline. */
   public static String bundledJar() {
     try {
-      Path self = Path.of(RunnerOptions.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      if (Files.isRegularFile(self) && self.toString().endsWith(".jar") && self.getFileName().toString().contains("bundled")) {
+      Path self =
+          Path.of(RunnerOptions.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (Files.isRegularFile(self)
+          && self.toString().endsWith(".jar")
+          && self.getFileName().toString().contains("bundled")) {
         return self.toString();
       }
     } catch (Exception e) {
       // fall through to the build's location
     }
-    Path built = Path.of(System.getProperty("reindex.home", "."), "runners", "target", "reindex-bundled-0.1.0-SNAPSHOT.jar");
+    Path built =
+        Path.of(
+            System.getProperty("reindex.home", "."),
+            "runners",
+            "target",
+            "reindex-bundled-0.1.0-SNAPSHOT.jar");
     if (!Files.isRegularFile(built)) {
       built = Path.of("..", "runners", "target", "reindex-bundled-0.1.0-SNAPSHOT.jar");
     }
     if (!Files.isRegularFile(built)) {
-      throw new IllegalStateException("the bundled jar to stage on the Flink cluster was not found; build it with ./reindex build");
+      throw new IllegalStateException(
+          "the bundled jar to stage on the Flink cluster was not found; build it with ./reindex build");
     }
     return built.toAbsolutePath().normalize().toString();
   }

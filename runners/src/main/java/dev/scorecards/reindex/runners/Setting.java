@@ -6,48 +6,145 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Every setting of the tool, declared once: its flag, its environment variable, its default
- * and what it means. The command-line options ({@link CliSettings}), their resolution and
- * validation ({@link Settings}), the effective configuration a run prints and the README's
- * configuration table ({@link #markdownTable}) all derive from this list.
+ * Every setting of the tool, declared once: its flag, its environment variable, its default and
+ * what it means. The command-line options ({@link CliSettings}), their resolution and validation
+ * ({@link Settings}), the effective configuration a run prints and the README's configuration table
+ * ({@link #markdownTable}) all derive from this list.
  */
 public enum Setting {
-  MODE(Group.WINDOW, "--mode", "REINDEX_MODE", "conversation", "`conversation`, `process` or `all`"),
-  START(Group.WINDOW, "--start", "REINDEX_START_TIME", null, "RFC 3339 start of the window (inclusive); default: 24 hours before the end"),
-  END(Group.WINDOW, "--end", "REINDEX_END_TIME", null, "RFC 3339 end of the window (exclusive); default: now"),
-  BATCH_SIZE(Group.JOB, "--batch-size", "REINDEX_PROCESS_SCORECARDS_BATCH_SIZE", "50", "scorecards per PostgreSQL batch, 1..10000"),
-  MAX_ATTEMPTS(Group.JOB, "--max-attempts", "REINDEX_PROCESS_SCORECARDS_MAX_ATTEMPTS", "6",
+  MODE(
+      Group.WINDOW, "--mode", "REINDEX_MODE", "conversation", "`conversation`, `process` or `all`"),
+  START(
+      Group.WINDOW,
+      "--start",
+      "REINDEX_START_TIME",
+      null,
+      "RFC 3339 start of the window (inclusive); default: 24 hours before the end"),
+  END(
+      Group.WINDOW,
+      "--end",
+      "REINDEX_END_TIME",
+      null,
+      "RFC 3339 end of the window (exclusive); default: now"),
+  BATCH_SIZE(
+      Group.JOB,
+      "--batch-size",
+      "REINDEX_PROCESS_SCORECARDS_BATCH_SIZE",
+      "50",
+      "scorecards per PostgreSQL batch, 1..10000"),
+  MAX_ATTEMPTS(
+      Group.JOB,
+      "--max-attempts",
+      "REINDEX_PROCESS_SCORECARDS_MAX_ATTEMPTS",
+      "6",
       "attempts of one invocation before it gives up on transient failures, 1..100"),
-  HEARTBEAT_TIMEOUT(Group.JOB, "--heartbeat-timeout", "REINDEX_PROCESS_SCORECARDS_HEARTBEAT_TIMEOUT", "5m",
+  HEARTBEAT_TIMEOUT(
+      Group.JOB,
+      "--heartbeat-timeout",
+      "REINDEX_PROCESS_SCORECARDS_HEARTBEAT_TIMEOUT",
+      "5m",
       "longest time without progress before an attempt is abandoned (`5m`, `90s`, `1h30m`)"),
-  CLEAN_UP_BEFORE_WRITE(Group.JOB, "--clean-up-before-write", "REINDEX_CLEAN_UP_BEFORE_WRITE", "false",
+  CLEAN_UP_BEFORE_WRITE(
+      Group.JOB,
+      "--clean-up-before-write",
+      "REINDEX_CLEAN_UP_BEFORE_WRITE",
+      "false",
       "delete what ClickHouse holds for the window's scorecards (and orphans) before writing"),
 
-  PG_URL(Group.CONNECTION, "--pg-url", "REINDEX_PG_URL", "jdbc:postgresql://127.0.0.1:55432/reindex", "PostgreSQL JDBC URL"),
+  PG_URL(
+      Group.CONNECTION,
+      "--pg-url",
+      "REINDEX_PG_URL",
+      "jdbc:postgresql://127.0.0.1:55432/reindex",
+      "PostgreSQL JDBC URL"),
   PG_USER(Group.CONNECTION, "--pg-user", "REINDEX_PG_USER", "reindex", "PostgreSQL user"),
-  PG_PASSWORD(Group.CONNECTION, null, "REINDEX_PG_PASSWORD", null, "PostgreSQL password (environment only)"),
-  CH_URL(Group.CONNECTION, "--ch-url", "REINDEX_CH_URL", "http://127.0.0.1:18123", "ClickHouse HTTP(S) URL, without credentials"),
-  CH_DATABASE(Group.CONNECTION, "--ch-database", "REINDEX_CH_DATABASE", "reindex", "ClickHouse database (a plain identifier)"),
+  PG_PASSWORD(
+      Group.CONNECTION,
+      null,
+      "REINDEX_PG_PASSWORD",
+      null,
+      "PostgreSQL password (environment only)"),
+  CH_URL(
+      Group.CONNECTION,
+      "--ch-url",
+      "REINDEX_CH_URL",
+      "http://127.0.0.1:18123",
+      "ClickHouse HTTP(S) URL, without credentials"),
+  CH_DATABASE(
+      Group.CONNECTION,
+      "--ch-database",
+      "REINDEX_CH_DATABASE",
+      "reindex",
+      "ClickHouse database (a plain identifier)"),
   CH_USER(Group.CONNECTION, "--ch-user", "REINDEX_CH_USER", "default", "ClickHouse user"),
-  CH_PASSWORD(Group.CONNECTION, null, "REINDEX_CH_PASSWORD", null, "ClickHouse password (environment only)"),
+  CH_PASSWORD(
+      Group.CONNECTION,
+      null,
+      "REINDEX_CH_PASSWORD",
+      null,
+      "ClickHouse password (environment only)"),
 
-  RUNNER(Group.RUNNER, "--runner", "REINDEX_RUNNER", "DirectRunner", "`DirectRunner` or `FlinkRunner`"),
-  FLINK_MASTER(Group.RUNNER, "--flink-master", "REINDEX_FLINK_MASTER", null,
+  RUNNER(
+      Group.RUNNER,
+      "--runner",
+      "REINDEX_RUNNER",
+      "DirectRunner",
+      "`DirectRunner` or `FlinkRunner`"),
+  FLINK_MASTER(
+      Group.RUNNER,
+      "--flink-master",
+      "REINDEX_FLINK_MASTER",
+      null,
       "HOST:PORT of a Flink cluster's REST endpoint; none runs Flink embedded"),
-  PARALLELISM(Group.RUNNER, "--parallelism", "REINDEX_PARALLELISM", null,
+  PARALLELISM(
+      Group.RUNNER,
+      "--parallelism",
+      "REINDEX_PARALLELISM",
+      null,
       "Flink parallelism; default: the cluster's default, or one per core when embedded"),
-  DIRECT_PARALLELISM(Group.RUNNER, "--direct-parallelism", "REINDEX_DIRECT_PARALLELISM", null,
+  DIRECT_PARALLELISM(
+      Group.RUNNER,
+      "--direct-parallelism",
+      "REINDEX_DIRECT_PARALLELISM",
+      null,
       "DirectRunner worker threads; default: one per core"),
-  FLINK_CONF_DIR(Group.RUNNER, "--flink-conf-dir", "REINDEX_FLINK_CONF_DIR", null, "a Flink configuration directory (flink-conf.yaml)"),
+  FLINK_CONF_DIR(
+      Group.RUNNER,
+      "--flink-conf-dir",
+      "REINDEX_FLINK_CONF_DIR",
+      null,
+      "a Flink configuration directory (flink-conf.yaml)"),
 
-  CHUNK_SCORECARDS(Group.TUNING, "--chunk-scorecards", "REINDEX_CHUNK_SCORECARDS", null,
+  CHUNK_SCORECARDS(
+      Group.TUNING,
+      "--chunk-scorecards",
+      "REINDEX_CHUNK_SCORECARDS",
+      null,
       "scorecards per chunk, the unit of progress a resumed run skips; default: 100000 on the DirectRunner, 200000 on Flink"),
-  RETRY_BACKOFF(Group.TUNING, "--retry-backoff", "REINDEX_RETRY_BACKOFF", "2s",
+  RETRY_BACKOFF(
+      Group.TUNING,
+      "--retry-backoff",
+      "REINDEX_RETRY_BACKOFF",
+      "2s",
       "wait before the second attempt, doubled for each next one up to 1m"),
-  INSERT_BLOCK_SIZE(Group.TUNING, "--insert-block-size", "REINDEX_INSERT_BLOCK_SIZE", "100000", "most rows in one ClickHouse INSERT"),
-  ROWS_PER_PARTITION(Group.TUNING, "--rows-per-partition", "REINDEX_ROWS_PER_PARTITION", "50000",
+  INSERT_BLOCK_SIZE(
+      Group.TUNING,
+      "--insert-block-size",
+      "REINDEX_INSERT_BLOCK_SIZE",
+      "100000",
+      "most rows in one ClickHouse INSERT"),
+  ROWS_PER_PARTITION(
+      Group.TUNING,
+      "--rows-per-partition",
+      "REINDEX_ROWS_PER_PARTITION",
+      "50000",
       "scorecards per partition of the range read"),
-  MAX_PARTITIONS(Group.TUNING, "--max-partitions", "REINDEX_MAX_PARTITIONS", "64", "most partitions of the range read");
+  MAX_PARTITIONS(
+      Group.TUNING,
+      "--max-partitions",
+      "REINDEX_MAX_PARTITIONS",
+      "64",
+      "most partitions of the range read");
 
   /** Which settings a command takes. */
   public enum Group {
@@ -66,11 +163,15 @@ public enum Setting {
   }
 
   public final Group group;
+
   /** The command-line flag; null for a setting read from the environment only. */
   public final String flag;
+
   public final String env;
+
   /** The default as text; null when there is none or it is computed (the description says how). */
   public final String defaultValue;
+
   public final String description;
 
   Setting(Group group, String flag, String env, String defaultValue, String description) {
@@ -109,12 +210,19 @@ public enum Setting {
 
   /** The README's configuration table. */
   public static String markdownTable() {
-    StringBuilder out = new StringBuilder("| Flag | Environment variable | Default | Meaning |\n|---|---|---|---|\n");
+    StringBuilder out =
+        new StringBuilder(
+            "| Flag | Environment variable | Default | Meaning |\n|---|---|---|---|\n");
     for (Setting s : values()) {
-      out.append("| ").append(s.flag == null ? "(environment only)" : "`" + s.flag + "`")
-          .append(" | `").append(s.env).append("` | ")
+      out.append("| ")
+          .append(s.flag == null ? "(environment only)" : "`" + s.flag + "`")
+          .append(" | `")
+          .append(s.env)
+          .append("` | ")
           .append(s.defaultValue == null ? "" : "`" + s.defaultValue + "`")
-          .append(" | ").append(s.description).append(" |\n");
+          .append(" | ")
+          .append(s.description)
+          .append(" |\n");
     }
     return out.toString();
   }

@@ -8,9 +8,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The raw values of the {@link Setting}s, each from its flag, else its environment variable,
- * else its default, with typed readers that refuse a bad value with one sentence naming where
- * the value came from. Immutable.
+ * The raw values of the {@link Setting}s, each from its flag, else its environment variable, else
+ * its default, with typed readers that refuse a bad value with one sentence naming where the value
+ * came from. Immutable.
  */
 public final class Settings {
   private final Map<Setting, String> values;
@@ -21,7 +21,9 @@ public final class Settings {
     this.sources = Collections.unmodifiableMap(sources);
   }
 
-  /** {@code flags} holds the flags given (absent when not given); {@code env} is the environment. */
+  /**
+   * {@code flags} holds the flags given (absent when not given); {@code env} is the environment.
+   */
   public static Settings resolve(Map<Setting, String> flags, Map<String, String> env) {
     Map<Setting, String> values = new EnumMap<>(Setting.class);
     Map<Setting, String> sources = new EnumMap<>(Setting.class);
@@ -44,8 +46,10 @@ public final class Settings {
 
   /** These settings with {@code value} for {@code s}, given by {@code source} (e.g. "the job"). */
   public Settings with(Setting s, String value, String source) {
-    Map<Setting, String> v = values.isEmpty() ? new EnumMap<>(Setting.class) : new EnumMap<>(values);
-    Map<Setting, String> from = sources.isEmpty() ? new EnumMap<>(Setting.class) : new EnumMap<>(sources);
+    Map<Setting, String> v =
+        values.isEmpty() ? new EnumMap<>(Setting.class) : new EnumMap<>(values);
+    Map<Setting, String> from =
+        sources.isEmpty() ? new EnumMap<>(Setting.class) : new EnumMap<>(sources);
     v.put(s, value);
     from.put(s, source);
     return new Settings(v, from);
@@ -85,10 +89,21 @@ public final class Settings {
       }
       n = Long.parseLong(text.strip());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(what(s) + " '" + text + "' (" + source(s) + ") is not a whole number");
+      throw new IllegalArgumentException(
+          what(s) + " '" + text + "' (" + source(s) + ") is not a whole number");
     }
     if (n < min || n > max) {
-      throw new IllegalArgumentException(what(s) + " must be between " + min + " and " + max + ", not " + n + " (" + source(s) + ")");
+      throw new IllegalArgumentException(
+          what(s)
+              + " must be between "
+              + min
+              + " and "
+              + max
+              + ", not "
+              + n
+              + " ("
+              + source(s)
+              + ")");
     }
     return n;
   }
@@ -104,8 +119,17 @@ public final class Settings {
   /** A positive duration, or null when not set. */
   public Duration duration(Setting s) {
     String text = values.get(s);
-    return text == null ? null : parseDuration(text, () -> what(s) + " '" + text + "' (" + source(s)
-        + ") is not a positive duration such as 5m, 90s or 1h30m");
+    return text == null
+        ? null
+        : parseDuration(
+            text,
+            () ->
+                what(s)
+                    + " '"
+                    + text
+                    + "' ("
+                    + source(s)
+                    + ") is not a positive duration such as 5m, 90s or 1h30m");
   }
 
   public boolean bool(Setting s) {
@@ -123,7 +147,8 @@ public final class Settings {
       case "no":
         return false;
       default:
-        throw new IllegalArgumentException(what(s) + " '" + text + "' (" + source(s) + ") is not true or false");
+        throw new IllegalArgumentException(
+            what(s) + " '" + text + "' (" + source(s) + ") is not true or false");
     }
   }
 
@@ -143,12 +168,14 @@ public final class Settings {
     int at = 0;
     while (m.find() && m.start() == at) {
       long n = Long.parseLong(m.group(1));
-      total = total.plus(switch (m.group(2)) {
-        case "h" -> Duration.ofHours(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "s" -> Duration.ofSeconds(n);
-        default -> Duration.ofMillis(n);
-      });
+      total =
+          total.plus(
+              switch (m.group(2)) {
+                case "h" -> Duration.ofHours(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "s" -> Duration.ofSeconds(n);
+                default -> Duration.ofMillis(n);
+              });
       at = m.end();
     }
     if (t.isEmpty() || at != t.length() || total.isZero() || total.compareTo(LONGEST) > 0) {
@@ -157,7 +184,10 @@ public final class Settings {
     return total;
   }
 
-  /** A duration in the notation {@link #parseDuration} reads: {@code 5m}, {@code 1h30m}, {@code 250ms}. */
+  /**
+   * A duration in the notation {@link #parseDuration} reads: {@code 5m}, {@code 1h30m}, {@code
+   * 250ms}.
+   */
   static String format(Duration d) {
     StringBuilder out = new StringBuilder();
     if (d.toHours() > 0) {

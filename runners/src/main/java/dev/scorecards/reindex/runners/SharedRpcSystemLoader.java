@@ -11,15 +11,14 @@ import org.apache.flink.runtime.rpc.pekko.PekkoRpcSystemLoader;
 /**
  * Loads Flink's RPC system once per process instead of once per embedded cluster.
  *
- * <p>Flink's own loader copies its 22 MB RPC jar (Pekko and Scala) to a new temporary file
- * and loads it into a new class loader every time an embedded mini-cluster starts, which the
- * FlinkRunner does for every pipeline run, so for every chunk of a reindex: about 1,450
- * classes loaded, linked and compiled again per chunk, and their class loader's memory held
- * until it is collected (peak memory grew with the number of chunks). This loader, found by
- * Flink through {@code META-INF/services} ahead of its own (a lower load priority), asks
- * Flink's loader once and hands every cluster the same RPC system; a cluster's {@code close}
- * of it is ignored, and the shared one is closed (its temporary jar deleted) when the JVM
- * exits. Everything else is Flink's.
+ * <p>Flink's own loader copies its 22 MB RPC jar (Pekko and Scala) to a new temporary file and
+ * loads it into a new class loader every time an embedded mini-cluster starts, which the
+ * FlinkRunner does for every pipeline run, so for every chunk of a reindex: about 1,450 classes
+ * loaded, linked and compiled again per chunk, and their class loader's memory held until it is
+ * collected (peak memory grew with the number of chunks). This loader, found by Flink through
+ * {@code META-INF/services} ahead of its own (a lower load priority), asks Flink's loader once and
+ * hands every cluster the same RPC system; a cluster's {@code close} of it is ignored, and the
+ * shared one is closed (its temporary jar deleted) when the JVM exits. Everything else is Flink's.
  */
 public final class SharedRpcSystemLoader implements RpcSystemLoader {
   private static RpcSystem shared;
@@ -39,10 +38,14 @@ public final class SharedRpcSystemLoader implements RpcSystemLoader {
     if (shared == null) {
       RpcSystem loaded = new PekkoRpcSystemLoader().loadRpcSystem(config);
       // One hook for both, in order: the kept clusters stop while their RPC system still runs.
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        EmbeddedFlink.closeAll();
-        loaded.close();
-      }, "flink-embedded-close"));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    EmbeddedFlink.closeAll();
+                    loaded.close();
+                  },
+                  "flink-embedded-close"));
       shared = loaded;
       loads++;
     }
@@ -62,12 +65,18 @@ public final class SharedRpcSystemLoader implements RpcSystemLoader {
     }
 
     @Override
-    public RpcServiceBuilder remoteServiceBuilder(Configuration config, String externalAddress, String externalPortRange) {
+    public RpcServiceBuilder remoteServiceBuilder(
+        Configuration config, String externalAddress, String externalPortRange) {
       return delegate.remoteServiceBuilder(config, externalAddress, externalPortRange);
     }
 
     @Override
-    public String getRpcUrl(String hostname, int port, String endpointName, AddressResolution addressResolution, Configuration config)
+    public String getRpcUrl(
+        String hostname,
+        int port,
+        String endpointName,
+        AddressResolution addressResolution,
+        Configuration config)
         throws UnknownHostException {
       return delegate.getRpcUrl(hostname, port, endpointName, addressResolution, config);
     }

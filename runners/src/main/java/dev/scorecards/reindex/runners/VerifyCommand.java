@@ -6,25 +6,34 @@ import dev.scorecards.reindex.verify.Repair;
 import dev.scorecards.reindex.verify.VerificationReport;
 import dev.scorecards.reindex.verify.Verifier;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
 import java.time.Instant;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code reindex verify}: does ClickHouse match PostgreSQL for a window? */
-@Command(name = "verify", mixinStandardHelpOptions = true,
-    description = "Prove that ClickHouse matches PostgreSQL for a window [start, end), or list every difference.",
-    footer = "Exit codes: 0 equal, 1 differences found, 2 usage error, 3 a database cannot be reached, 5 another failure.")
+@Command(
+    name = "verify",
+    mixinStandardHelpOptions = true,
+    description =
+        "Prove that ClickHouse matches PostgreSQL for a window [start, end), or list every difference.",
+    footer =
+        "Exit codes: 0 equal, 1 differences found, 2 usage error, 3 a database cannot be reached, 5 another failure.")
 public class VerifyCommand implements Callable<Integer>, CliSettings.Command {
   @Spec CommandSpec spec;
 
-  @Option(names = "--report", description = "write every count and every differing id to this JSON file")
+  @Option(
+      names = "--report",
+      description = "write every count and every differing id to this JSON file")
   Path report;
 
-  @Option(names = "--repair", description = "rewrite the differing and missing scorecards, delete the extra ones, then verify again")
+  @Option(
+      names = "--repair",
+      description =
+          "rewrite the differing and missing scorecards, delete the extra ones, then verify again")
   boolean repair;
 
   @Override
@@ -41,7 +50,12 @@ public class VerifyCommand implements Callable<Integer>, CliSettings.Command {
   public Integer call() throws Exception {
     Settings settings = settings();
     ReindexSettings effective = ReindexSettings.resolve(null, settings, Instant.now());
-    ReindexConfig config = ReindexConfig.of(effective.mode(), effective.window(), Launch.postgres(settings), Launch.clickHouse(settings));
+    ReindexConfig config =
+        ReindexConfig.of(
+            effective.mode(),
+            effective.window(),
+            Launch.postgres(settings),
+            Launch.clickHouse(settings));
     return verify(config, report, repair);
   }
 
@@ -53,8 +67,12 @@ public class VerifyCommand implements Callable<Integer>, CliSettings.Command {
     if (!report.equal() && repair) {
       String version = new ClickHouseClient(config.clickHouse()).execute("SELECT version()").trim();
       Repair.Outcome outcome = Repair.run(config, report, version, RunnerOptions.direct());
-      System.out.printf("repair: rewrote %,d scorecards and %,d conversations (deleted %,d scorecard rows and %,d score rows first)%n",
-          outcome.scorecardsAffected(), outcome.conversationsAffected(), outcome.deleted().scorecardRows(), outcome.deleted().scoreRows());
+      System.out.printf(
+          "repair: rewrote %,d scorecards and %,d conversations (deleted %,d scorecard rows and %,d score rows first)%n",
+          outcome.scorecardsAffected(),
+          outcome.conversationsAffected(),
+          outcome.deleted().scorecardRows(),
+          outcome.deleted().scoreRows());
       report = verifier.verify(config.window(), config.mode());
       System.out.print(report.describe());
     }

@@ -1,11 +1,11 @@
 package dev.scorecards.reindex.runners;
-import dev.scorecards.reindex.testing.Seeder;
-import dev.scorecards.reindex.testing.TestDatabases;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.scorecards.reindex.model.ReindexWindow;
+import dev.scorecards.reindex.testing.Seeder;
+import dev.scorecards.reindex.testing.TestDatabases;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -16,19 +16,24 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The class-data archive {@code ./reindex build} makes, with the flight recorder on: JDK 17 hands
- * the recorder's class-file-load hook the bytes of an archived class from the jar's plain path,
- * and crashes (JDK-8343427) on an archived class that the jar holds only under
- * {@code META-INF/versions} (the PostgreSQL driver's Java 11 cleaner, the ClickHouse driver's Java
- * 11 HTTP client): the archive's training must not load those. Runs when the archive is the one
- * of the jar under test (made after it).
+ * the recorder's class-file-load hook the bytes of an archived class from the jar's plain path, and
+ * crashes (JDK-8343427) on an archived class that the jar holds only under {@code
+ * META-INF/versions} (the PostgreSQL driver's Java 11 cleaner, the ClickHouse driver's Java 11 HTTP
+ * client): the archive's training must not load those. Runs when the archive is the one of the jar
+ * under test (made after it).
  */
 class ClassArchiveIT {
   private static final Path JSA = Path.of("target", "reindex-classes.jsa").toAbsolutePath();
-  private static final ReindexWindow WINDOW = ReindexWindow.parse("2026-05-01T00:00:00Z", "2026-05-02T00:00:00Z");
+  private static final ReindexWindow WINDOW =
+      ReindexWindow.parse("2026-05-01T00:00:00Z", "2026-05-02T00:00:00Z");
 
   @Test
   void aFlinkRunWithTheFlightRecorderOnUsesTheArchiveAndDoesNotCrash() throws Exception {
-    assumeTrue(Files.isRegularFile(JSA) && Files.getLastModifiedTime(JSA).compareTo(Files.getLastModifiedTime(ReindexProcess.JAR)) >= 0,
+    assumeTrue(
+        Files.isRegularFile(JSA)
+            && Files.getLastModifiedTime(JSA)
+                    .compareTo(Files.getLastModifiedTime(ReindexProcess.JAR))
+                >= 0,
         "the class-data archive of this jar is made by ./reindex build");
     TestDatabases.prepare();
     TestDatabases.emptyAll();
@@ -38,14 +43,39 @@ class ClassArchiveIT {
     Path classes = Files.createTempFile("reindex-classes-", ".log");
     Path recording = Files.createTempFile("reindex-", ".jfr");
     Path out = Files.createTempFile("reindex-archive-run-", ".log");
-    // -Xshare:on: the JVM refuses to start unless it maps the archive, so the run below is one on it.
-    List<String> command = new ArrayList<>(List.of("java", "-XX:SharedArchiveFile=" + JSA, "-Xshare:on",
-        "-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-Xlog:class+load=info:file=" + classes,
-        "-XX:StartFlightRecording=filename=" + recording, "-jar", ReindexProcess.JAR.toString(),
-        "run", "--mode", "process", "--runner", "FlinkRunner", "--parallelism", "1",
-        "--start", WINDOW.start().toString(), "--end", WINDOW.end().toString(),
-        "--pg-url", TestDatabases.postgres().jdbcUrl(), "--ch-url", TestDatabases.CH_URL, "--ch-database", TestDatabases.DATABASE));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
+    // -Xshare:on: the JVM refuses to start unless it maps the archive, so the run below is one on
+    // it.
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "java",
+                "-XX:SharedArchiveFile=" + JSA,
+                "-Xshare:on",
+                "-Xlog:cds=off",
+                "-Xlog:cds+dynamic=off",
+                "-Xlog:class+load=info:file=" + classes,
+                "-XX:StartFlightRecording=filename=" + recording,
+                "-jar",
+                ReindexProcess.JAR.toString(),
+                "run",
+                "--mode",
+                "process",
+                "--runner",
+                "FlinkRunner",
+                "--parallelism",
+                "1",
+                "--start",
+                WINDOW.start().toString(),
+                "--end",
+                WINDOW.end().toString(),
+                "--pg-url",
+                TestDatabases.postgres().jdbcUrl(),
+                "--ch-url",
+                TestDatabases.CH_URL,
+                "--ch-database",
+                TestDatabases.DATABASE));
+    ProcessBuilder pb =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("REINDEX_"));
     Process process = pb.start();
     assertThat(process.waitFor(3, TimeUnit.MINUTES)).as("the run ended").isTrue();
@@ -58,8 +88,12 @@ class ClassArchiveIT {
     // a versioned entry: an archived one of those is what crashed JDK 17 with the recorder on.
     String loaded = Files.readString(classes);
     assertThat(loaded).contains("source: shared objects file (top)");
-    assertThat(loaded).containsPattern("org\\.postgresql\\.util\\.LazyCleanerImpl\\$CleanableWrapper source: file:.*\\.jar");
-    assertThat(loaded).containsPattern("com\\.clickhouse\\.client\\.http\\.HttpClientConnectionImpl source: file:.*\\.jar");
+    assertThat(loaded)
+        .containsPattern(
+            "org\\.postgresql\\.util\\.LazyCleanerImpl\\$CleanableWrapper source: file:.*\\.jar");
+    assertThat(loaded)
+        .containsPattern(
+            "com\\.clickhouse\\.client\\.http\\.HttpClientConnectionImpl source: file:.*\\.jar");
     Files.deleteIfExists(classes);
     Files.deleteIfExists(recording);
     Files.deleteIfExists(out);

@@ -1,5 +1,4 @@
 package dev.scorecards.reindex.runners;
-import dev.scorecards.reindex.testing.TestDatabases;
 
 import static dev.scorecards.reindex.runners.ProcessReindexIT.END;
 import static dev.scorecards.reindex.runners.ProcessReindexIT.INSIDE;
@@ -19,6 +18,7 @@ import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.model.Mode;
 import dev.scorecards.reindex.run.ReindexConfig;
 import dev.scorecards.reindex.run.ReindexJob;
+import dev.scorecards.reindex.testing.TestDatabases;
 import dev.scorecards.reindex.verify.VerificationReport;
 import dev.scorecards.reindex.verify.Verifier;
 import java.io.PrintWriter;
@@ -30,9 +30,9 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /**
- * The conversation flow (the existing job, the default mode) and mode {@code all}, end to end
- * on the real servers: conversations updated in the window, with the conversation scorecards
- * attached to them, whatever those scorecards' own update times.
+ * The conversation flow (the existing job, the default mode) and mode {@code all}, end to end on
+ * the real servers: conversations updated in the window, with the conversation scorecards attached
+ * to them, whatever those scorecards' own update times.
  */
 class ConversationReindexIT {
   @BeforeEach
@@ -45,7 +45,8 @@ class ConversationReindexIT {
     chat("conv-2", INSIDE.plusSeconds(30));
     chat("conv-at-end", END);
     chat("conv-at-start", START);
-    pg("UPDATE app.chats SET agent_user_id = 'agent \"7\"', language = NULL, ended_at = updated_at WHERE conversation_id = 'conv-2'");
+    pg(
+        "UPDATE app.chats SET agent_user_id = 'agent \"7\"', language = NULL, ended_at = updated_at WHERE conversation_id = 'conv-2'");
     // Attached to a conversation of the window, updated long before it: still part of it.
     scorecard("sc-c1", "tpl-conversation", 1, "conv-1", START.minusSeconds(86_400 * 30));
     scorecard("sc-c2", "tpl-conversation", 1, "conv-2", INSIDE);
@@ -72,11 +73,16 @@ class ConversationReindexIT {
     ReindexJob.Summary summary = run(Mode.conversation, false);
 
     assertThat(summary.conversationsRead()).isEqualTo(3);
-    assertThat(clickHouseIds(ClickHouseTable.CONVERSATIONS)).containsExactly("conv-1", "conv-2", "conv-at-start");
-    assertThat(clickHouseRows(ClickHouseTable.CONVERSATIONS)).isEqualTo(TestDatabases.expectedConversations(WINDOW));
-    assertThat(clickHouseIds(ClickHouseTable.SCORECARDS)).containsExactly("sc-c-start", "sc-c1", "sc-c2");
-    assertThat(clickHouseRows(ClickHouseTable.SCORECARDS)).isEqualTo(TestDatabases.expectedConversationScorecards(WINDOW));
-    assertThat(clickHouseRows(ClickHouseTable.SCORES)).isEqualTo(TestDatabases.expectedConversationScores(WINDOW));
+    assertThat(clickHouseIds(ClickHouseTable.CONVERSATIONS))
+        .containsExactly("conv-1", "conv-2", "conv-at-start");
+    assertThat(clickHouseRows(ClickHouseTable.CONVERSATIONS))
+        .isEqualTo(TestDatabases.expectedConversations(WINDOW));
+    assertThat(clickHouseIds(ClickHouseTable.SCORECARDS))
+        .containsExactly("sc-c-start", "sc-c1", "sc-c2");
+    assertThat(clickHouseRows(ClickHouseTable.SCORECARDS))
+        .isEqualTo(TestDatabases.expectedConversationScorecards(WINDOW));
+    assertThat(clickHouseRows(ClickHouseTable.SCORES))
+        .isEqualTo(TestDatabases.expectedConversationScores(WINDOW));
     VerificationReport report = verify(Mode.conversation);
     assertThat(report.equal()).as(report.describe()).isTrue();
     assertThat(report.table("conversations").postgresRows()).isEqualTo(3);
@@ -87,12 +93,15 @@ class ConversationReindexIT {
     ReindexJob.Summary summary = run(Mode.all, false);
 
     assertThat(summary.scorecardsWritten()).isEqualTo(4);
-    assertThat(clickHouseIds(ClickHouseTable.SCORECARDS)).containsExactly("sc-c-start", "sc-c1", "sc-c2", "sc-p");
-    List<List<String>> expected = new ArrayList<>(TestDatabases.expectedConversationScorecards(WINDOW));
+    assertThat(clickHouseIds(ClickHouseTable.SCORECARDS))
+        .containsExactly("sc-c-start", "sc-c1", "sc-c2", "sc-p");
+    List<List<String>> expected =
+        new ArrayList<>(TestDatabases.expectedConversationScorecards(WINDOW));
     expected.addAll(TestDatabases.expectedScorecards(WINDOW));
     expected.sort((a, b) -> a.get(2).compareTo(b.get(2)));
     assertThat(clickHouseRows(ClickHouseTable.SCORECARDS)).isEqualTo(expected);
-    assertThat(clickHouseIds(ClickHouseTable.SCORES)).containsExactly("sc-c1/c1", "sc-c1/c2", "sc-c2/c1", "sc-p/c1");
+    assertThat(clickHouseIds(ClickHouseTable.SCORES))
+        .containsExactly("sc-c1/c1", "sc-c1/c2", "sc-c2/c1", "sc-p/c1");
     VerificationReport report = verify(Mode.all);
     assertThat(report.equal()).as(report.describe()).isTrue();
     assertThat(report.table("scorecards").postgresRows()).isEqualTo(4);
@@ -101,10 +110,12 @@ class ConversationReindexIT {
   @Test
   void cleanUpAndVerificationWorkForConversationsToo() throws Exception {
     run(Mode.conversation, false);
-    pg("DELETE FROM director.historic_scorecard_scores WHERE scorecard_id = 'sc-c1' AND criterion_id = 'c2'");
+    pg(
+        "DELETE FROM director.historic_scorecard_scores WHERE scorecard_id = 'sc-c1' AND criterion_id = 'c2'");
     pg("DELETE FROM director.scorecards WHERE scorecard_id = 'sc-c2'");
     VerificationReport stale = verify(Mode.conversation);
-    assertThat(stale.table("scores").extra()).containsExactly(List.of("sc-c1", "c2"), List.of("sc-c2", "c1"));
+    assertThat(stale.table("scores").extra())
+        .containsExactly(List.of("sc-c1", "c2"), List.of("sc-c2", "c1"));
     assertThat(stale.table("scorecards").extra()).containsExactly(List.of("sc-c2"));
 
     ReindexJob.Summary summary = run(Mode.conversation, true);
@@ -114,15 +125,33 @@ class ConversationReindexIT {
     assertThat(verify(Mode.conversation).equal()).isTrue();
 
     // A conversation lost from ClickHouse is found and repaired.
-    TestDatabases.ch().execute("ALTER TABLE " + DATABASE + ".conversations DELETE WHERE conversation_id = 'conv-1'");
-    while (TestDatabases.ch().count("SELECT count() FROM system.mutations WHERE database = '" + DATABASE + "' AND is_done = 0") > 0) {
+    TestDatabases.ch()
+        .execute(
+            "ALTER TABLE " + DATABASE + ".conversations DELETE WHERE conversation_id = 'conv-1'");
+    while (TestDatabases.ch()
+            .count(
+                "SELECT count() FROM system.mutations WHERE database = '"
+                    + DATABASE
+                    + "' AND is_done = 0")
+        > 0) {
       Thread.sleep(100);
     }
-    assertThat(verify(Mode.conversation).table("conversations").missing()).containsExactly(List.of("conv-1"));
+    assertThat(verify(Mode.conversation).table("conversations").missing())
+        .containsExactly(List.of("conv-1"));
     CommandLine cli = ReindexCli.commandLine();
     cli.setErr(new PrintWriter(new StringWriter(), true));
-    int exit = cli.execute("verify", "--start", START.toString(), "--end", END.toString(), "--repair",
-        "--pg-url", TestDatabases.postgres().jdbcUrl(), "--ch-database", DATABASE);
+    int exit =
+        cli.execute(
+            "verify",
+            "--start",
+            START.toString(),
+            "--end",
+            END.toString(),
+            "--repair",
+            "--pg-url",
+            TestDatabases.postgres().jdbcUrl(),
+            "--ch-database",
+            DATABASE);
     assertThat(exit).as("conversation is the default mode").isEqualTo(ExitCodes.OK);
     assertThat(clickHouseIds(ClickHouseTable.CONVERSATIONS)).contains("conv-1");
   }

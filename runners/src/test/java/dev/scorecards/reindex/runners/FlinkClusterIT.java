@@ -1,6 +1,4 @@
 package dev.scorecards.reindex.runners;
-import dev.scorecards.reindex.testing.Seeder;
-import dev.scorecards.reindex.testing.TestDatabases;
 
 import static dev.scorecards.reindex.runners.ProcessReindexIT.WINDOW;
 import static dev.scorecards.reindex.testing.TestDatabases.clickHouseRows;
@@ -14,6 +12,8 @@ import dev.scorecards.reindex.model.Mode;
 import dev.scorecards.reindex.postgres.PostgresSettings;
 import dev.scorecards.reindex.run.ReindexConfig;
 import dev.scorecards.reindex.run.ReindexJob;
+import dev.scorecards.reindex.testing.Seeder;
+import dev.scorecards.reindex.testing.TestDatabases;
 import dev.scorecards.reindex.verify.Verifier;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,11 +30,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The pipeline submitted to the real local Flink 1.19 session cluster of
- * {@code ./reindex flink start} (REST on 127.0.0.1:18081), staging the bundled jar.
+ * The pipeline submitted to the real local Flink 1.19 session cluster of {@code ./reindex flink
+ * start} (REST on 127.0.0.1:18081), staging the bundled jar.
  */
 class FlinkClusterIT {
-  static final String MASTER = System.getenv().getOrDefault("REINDEX_TEST_FLINK_MASTER", "127.0.0.1:18081");
+  static final String MASTER =
+      System.getenv().getOrDefault("REINDEX_TEST_FLINK_MASTER", "127.0.0.1:18081");
   private static final String PASSWORD = "pg-secret-" + Long.toHexString(System.nanoTime());
   private final HttpClient http = HttpClient.newHttpClient();
   private final ObjectMapper json = new ObjectMapper();
@@ -42,7 +43,10 @@ class FlinkClusterIT {
   @BeforeAll
   static void clusterRunning() throws Exception {
     // Starts the cluster when it is not running; returns at once when it is.
-    Process p = new ProcessBuilder("bash", Path.of("..", "tools", "local", "flink.sh").toString(), "start").inheritIO().start();
+    Process p =
+        new ProcessBuilder("bash", Path.of("..", "tools", "local", "flink.sh").toString(), "start")
+            .inheritIO()
+            .start();
     assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as("./reindex flink start").isZero();
   }
@@ -54,15 +58,26 @@ class FlinkClusterIT {
   }
 
   private JsonNode rest(String path) throws Exception {
-    return json.readTree(http.send(HttpRequest.newBuilder(URI.create("http://" + MASTER + path)).build(), HttpResponse.BodyHandlers.ofString()).body());
+    return json.readTree(
+        http.send(
+                HttpRequest.newBuilder(URI.create("http://" + MASTER + path)).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body());
   }
 
-  /** The test databases, with a password that PostgreSQL's local trust authentication ignores but that must never be published. */
+  /**
+   * The test databases, with a password that PostgreSQL's local trust authentication ignores but
+   * that must never be published.
+   */
   private static ReindexConfig config() {
     PostgresSettings pg = TestDatabases.postgres();
-    // ClickHouse as the local user with a password (SecretsIT): it travels inside the job and must not be published.
-    ClickHouseSettings ch = new ClickHouseSettings(TestDatabases.CH_URL, TestDatabases.DATABASE, "reindex_secret", SecretsIT.CH_PASSWORD);
-    return ReindexConfig.of(Mode.all, WINDOW, new PostgresSettings(pg.jdbcUrl(), pg.user(), PASSWORD), ch)
+    // ClickHouse as the local user with a password (SecretsIT): it travels inside the job and must
+    // not be published.
+    ClickHouseSettings ch =
+        new ClickHouseSettings(
+            TestDatabases.CH_URL, TestDatabases.DATABASE, "reindex_secret", SecretsIT.CH_PASSWORD);
+    return ReindexConfig.of(
+            Mode.all, WINDOW, new PostgresSettings(pg.jdbcUrl(), pg.user(), PASSWORD), ch)
         .withPartitioning(200, 8);
   }
 
@@ -80,13 +95,18 @@ class FlinkClusterIT {
       TestDatabases.ch().execute("TRUNCATE TABLE " + TestDatabases.DATABASE + "." + t);
     }
 
-    ReindexJob.Summary summary = ReindexJob.run(config(), RunnerOptions.flink(MASTER, 2, null), ReindexJob.Progress.NONE);
+    ReindexJob.Summary summary =
+        ReindexJob.run(config(), RunnerOptions.flink(MASTER, 2, null), ReindexJob.Progress.NONE);
 
     assertThat(summary.scorecardsWritten()).isEqualTo(1_800);
     assertThat(clickHouseRows(ClickHouseTable.CONVERSATIONS)).isEqualTo(conversations);
     assertThat(clickHouseRows(ClickHouseTable.SCORECARDS)).isEqualTo(scorecards);
     assertThat(clickHouseRows(ClickHouseTable.SCORES)).isEqualTo(scores);
-    assertThat(new Verifier(TestDatabases.postgres(), TestDatabases.clickHouse()).verify(WINDOW, Mode.all).equal()).isTrue();
+    assertThat(
+            new Verifier(TestDatabases.postgres(), TestDatabases.clickHouse())
+                .verify(WINDOW, Mode.all)
+                .equal())
+        .isTrue();
 
     JsonNode latest = null;
     for (JsonNode job : rest("/jobs/overview").get("jobs")) {
@@ -99,7 +119,9 @@ class FlinkClusterIT {
     assertThat(config).contains("reindex").doesNotContain(PASSWORD, SecretsIT.CH_PASSWORD);
     try (var logs = java.nio.file.Files.list(Path.of("..", ".local", "flink", "log"))) {
       for (Path log : logs.toList()) {
-        assertThat(java.nio.file.Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1)).as(log.toString())
+        assertThat(
+                java.nio.file.Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1))
+            .as(log.toString())
             .doesNotContain(PASSWORD, SecretsIT.CH_PASSWORD);
       }
     }
@@ -111,29 +133,48 @@ class FlinkClusterIT {
     try (Connection c = TestDatabases.postgres().connect()) {
       Seeder.seed(c, new Seeder.Spec(60_000, 10, WINDOW, 22), true);
     }
-    CompletableFuture<ReindexJob.Summary> run = CompletableFuture.supplyAsync(() -> {
-      try {
-        return ReindexJob.run(config().withPartitioning(5_000, 16), RunnerOptions.flink(MASTER, 2, null), ReindexJob.Progress.NONE);
-      } catch (Exception e) {
-        throw new RuntimeException(e);
-      }
-    });
+    CompletableFuture<ReindexJob.Summary> run =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return ReindexJob.run(
+                    config().withPartitioning(5_000, 16),
+                    RunnerOptions.flink(MASTER, 2, null),
+                    ReindexJob.Progress.NONE);
+              } catch (Exception e) {
+                throw new RuntimeException(e);
+              }
+            });
     // Wait until rows are arriving, then kill the TaskManager outright.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (TestDatabases.clickHouseRowCount("scores") == 0 && System.nanoTime() < deadline && !run.isDone()) {
+    while (TestDatabases.clickHouseRowCount("scores") == 0
+        && System.nanoTime() < deadline
+        && !run.isDone()) {
       Thread.sleep(100);
     }
-    assertThat(run.isDone()).as("the job must still be running when the TaskManager dies").isFalse();
-    Process kill = new ProcessBuilder("pkill", "-9", "-f", "TaskManagerRunner -c").inheritIO().start();
+    assertThat(run.isDone())
+        .as("the job must still be running when the TaskManager dies")
+        .isFalse();
+    Process kill =
+        new ProcessBuilder("pkill", "-9", "-f", "TaskManagerRunner -c").inheritIO().start();
     assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
-    Process restart = new ProcessBuilder("bash", Path.of("..", "tools", "local", "flink.sh").toString(), "start").inheritIO().start();
+    Process restart =
+        new ProcessBuilder("bash", Path.of("..", "tools", "local", "flink.sh").toString(), "start")
+            .inheritIO()
+            .start();
     assertThat(restart.waitFor(180, TimeUnit.SECONDS)).isTrue();
 
     ReindexJob.Summary summary = run.get(480, TimeUnit.SECONDS);
 
     // Counters of a failed attempt may count twice; what ClickHouse holds must be exact.
-    assertThat(summary.received().scorecardsInClickHouse()).isEqualTo(summary.received().scorecardsInPostgres()).isEqualTo(72_000);
-    assertThat(new Verifier(TestDatabases.postgres(), TestDatabases.clickHouse()).verify(WINDOW, Mode.all).equal()).isTrue();
+    assertThat(summary.received().scorecardsInClickHouse())
+        .isEqualTo(summary.received().scorecardsInPostgres())
+        .isEqualTo(72_000);
+    assertThat(
+            new Verifier(TestDatabases.postgres(), TestDatabases.clickHouse())
+                .verify(WINDOW, Mode.all)
+                .equal())
+        .isTrue();
     JsonNode latest = null;
     for (JsonNode job : rest("/jobs/overview").get("jobs")) {
       if (latest == null || job.get("start-time").asLong() > latest.get("start-time").asLong()) {
@@ -142,6 +183,8 @@ class FlinkClusterIT {
     }
     assertThat(latest.get("state").asText()).isEqualTo("FINISHED");
     JsonNode exceptions = rest("/jobs/" + latest.get("jid").asText() + "/exceptions");
-    assertThat(exceptions.get("exceptionHistory").get("entries").size()).as("the attempt that lost its TaskManager").isPositive();
+    assertThat(exceptions.get("exceptionHistory").get("entries").size())
+        .as("the attempt that lost its TaskManager")
+        .isPositive();
   }
 }

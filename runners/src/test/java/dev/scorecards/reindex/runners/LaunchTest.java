@@ -17,9 +17,14 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** The settings from the command line through the one factory, and the README's table from the declarations. */
+/**
+ * The settings from the command line through the one factory, and the README's table from the
+ * declarations.
+ */
 class LaunchTest {
-  private static final String[] WINDOW = {"--mode", "process", "--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z"};
+  private static final String[] WINDOW = {
+    "--mode", "process", "--start", "2026-04-01T00:00:00Z", "--end", "2026-04-02T00:00:00Z"
+  };
 
   /** Parses {@code reindex <command> WINDOW args} and returns the command. */
   private static <T> T parse(String command, String... args) {
@@ -57,18 +62,30 @@ class LaunchTest {
       CliSettings.Command settings = command.getCommand();
       for (Setting s : Setting.of(settings.settingGroups())) {
         if (s.flag != null) {
-          assertThat(command.getCommandSpec().findOption(s.flag)).as(name + " " + s.flag).isNotNull();
+          assertThat(command.getCommandSpec().findOption(s.flag))
+              .as(name + " " + s.flag)
+              .isNotNull();
         }
       }
     }
     // A setting outside a command's groups is not one of its flags.
-    assertThat(cli.getSubcommands().get("status").getCommandSpec().findOption("--batch-size")).isNull();
+    assertThat(cli.getSubcommands().get("status").getCommandSpec().findOption("--batch-size"))
+        .isNull();
   }
 
   @Test
   void scheduleAndRunBuildTheSameConfigurationFromTheSameFlags() {
-    String[] flags = {"--batch-size", "70", "--insert-block-size", "5000", "--retry-backoff", "3s", "--chunk-scorecards", "9000",
-        "--clean-up-before-write"};
+    String[] flags = {
+      "--batch-size",
+      "70",
+      "--insert-block-size",
+      "5000",
+      "--retry-backoff",
+      "3s",
+      "--chunk-scorecards",
+      "9000",
+      "--clean-up-before-write"
+    };
     RunCommand run = parse("run", flags);
     ScheduleCommand schedule = parse("schedule", concat(flags, "--cron", "* * * * *"));
     Launch a = launch(run);
@@ -84,15 +101,20 @@ class LaunchTest {
   void aFlagBeatsTheEnvironmentAndAnErrorNamesWhereTheValueCameFrom() {
     Settings fromEnv = Settings.resolve(Map.of(), Map.of("REINDEX_INSERT_BLOCK_SIZE", "many"));
     assertThatThrownBy(() -> Launch.of(fromEnv, List.of(), Map.of()))
-        .hasMessage("the insert block size 'many' (REINDEX_INSERT_BLOCK_SIZE) is not a whole number");
-    Settings fromFlag = Settings.resolve(Map.of(Setting.INSERT_BLOCK_SIZE, "0"), Map.of("REINDEX_INSERT_BLOCK_SIZE", "many"));
+        .hasMessage(
+            "the insert block size 'many' (REINDEX_INSERT_BLOCK_SIZE) is not a whole number");
+    Settings fromFlag =
+        Settings.resolve(
+            Map.of(Setting.INSERT_BLOCK_SIZE, "0"), Map.of("REINDEX_INSERT_BLOCK_SIZE", "many"));
     assertThatThrownBy(() -> Launch.of(fromFlag, List.of(), Map.of()))
-        .hasMessageStartingWith("the insert block size must be between 1 and ").hasMessageEndingWith("not 0 (--insert-block-size)");
+        .hasMessageStartingWith("the insert block size must be between 1 and ")
+        .hasMessageEndingWith("not 0 (--insert-block-size)");
   }
 
   @Test
   void pipelineOptionsPassThroughToBeamAndOursStayOurs() {
-    RunCommand run = parse("run", "--runner", "FlinkRunner", "--", "--objectReuse=false", "--maxParallelism=8");
+    RunCommand run =
+        parse("run", "--runner", "FlinkRunner", "--", "--objectReuse=false", "--maxParallelism=8");
     assertThat(run.pipelineOptions).containsExactly("--objectReuse=false", "--maxParallelism=8");
     PipelineOptions options = launch(run).runner().pipelineOptions();
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
@@ -101,26 +123,47 @@ class LaunchTest {
     assertThat(flink.getUseDataStreamForBatch()).isTrue();
 
     RunCommand direct = parse("run", "--", "--enforceImmutability=true");
-    assertThat(launch(direct).runner().pipelineOptions().as(DirectOptions.class).isEnforceImmutability()).isTrue();
+    assertThat(
+            launch(direct)
+                .runner()
+                .pipelineOptions()
+                .as(DirectOptions.class)
+                .isEnforceImmutability())
+        .isTrue();
 
     RunCommand unknown = parse("run", "--", "--noSuchOption=1");
-    assertThatThrownBy(() -> launch(unknown).runner().pipelineOptions()).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> launch(unknown).runner().pipelineOptions())
+        .isInstanceOf(IllegalArgumentException.class);
     RunCommand own = parse("run", "--", "--parallelism=4");
-    assertThatThrownBy(() -> launch(own).runner().pipelineOptions()).hasMessageContaining("use --parallelism");
+    assertThatThrownBy(() -> launch(own).runner().pipelineOptions())
+        .hasMessageContaining("use --parallelism");
   }
 
   @Test
   void aPasswordNeverBecomesAPipelineOption() {
     RunCommand run = parse("run", "--", "--jobName=s3cret-value");
-    assertThatThrownBy(() -> Launch.of(run.settings(), run.pipelineOptions, Map.of("REINDEX_CH_PASSWORD", "s3cret-value")))
-        .hasMessageContaining("REINDEX_CH_PASSWORD").hasMessageNotContaining("s3cret-value");
+    assertThatThrownBy(
+            () ->
+                Launch.of(
+                    run.settings(),
+                    run.pipelineOptions,
+                    Map.of("REINDEX_CH_PASSWORD", "s3cret-value")))
+        .hasMessageContaining("REINDEX_CH_PASSWORD")
+        .hasMessageNotContaining("s3cret-value");
   }
 
   @Test
   void theEffectiveConfigurationNamesEverySettingButNoPassword() {
-    Settings settings = Settings.resolve(Map.of(), Map.of("REINDEX_CH_PASSWORD", "s3cret-value", "REINDEX_PG_PASSWORD", "pg-secret"));
+    Settings settings =
+        Settings.resolve(
+            Map.of(),
+            Map.of("REINDEX_CH_PASSWORD", "s3cret-value", "REINDEX_PG_PASSWORD", "pg-secret"));
     Launch launch = Launch.of(settings, List.of(), Map.of());
-    String described = String.join("\n", launch.describe(ReindexSettings.resolve(null, settings, Instant.parse("2026-06-01T00:00:00Z"))));
+    String described =
+        String.join(
+            "\n",
+            launch.describe(
+                ReindexSettings.resolve(null, settings, Instant.parse("2026-06-01T00:00:00Z"))));
     for (Setting s : Setting.values()) {
       if (s.group != Setting.Group.CONNECTION) {
         assertThat(described).contains(s.env);
@@ -140,7 +183,10 @@ class LaunchTest {
     if (!table.equals(expected)) {
       Files.writeString(Path.of("target", "settings-table.md"), expected);
     }
-    assertThat(table).as("README.md's configuration table (the expected one is in runners/target/settings-table.md)").isEqualTo(expected);
+    assertThat(table)
+        .as(
+            "README.md's configuration table (the expected one is in runners/target/settings-table.md)")
+        .isEqualTo(expected);
   }
 
   private static String[] concat(String[] a, String... b) {

@@ -1,6 +1,4 @@
 package dev.scorecards.reindex.runners;
-import dev.scorecards.reindex.testing.Seeder;
-import dev.scorecards.reindex.testing.TestDatabases;
 
 import static dev.scorecards.reindex.testing.TestDatabases.DATABASE;
 import static dev.scorecards.reindex.testing.TestDatabases.clickHouseIds;
@@ -13,11 +11,13 @@ import static dev.scorecards.reindex.testing.TestDatabases.scorecard;
 import static dev.scorecards.reindex.testing.TestDatabases.template;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.scorecards.reindex.model.Mode;
 import dev.scorecards.reindex.model.ClickHouseTable;
+import dev.scorecards.reindex.model.Mode;
+import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.run.ReindexConfig;
 import dev.scorecards.reindex.run.ReindexJob;
-import dev.scorecards.reindex.model.ReindexWindow;
+import dev.scorecards.reindex.testing.Seeder;
+import dev.scorecards.reindex.testing.TestDatabases;
 import java.sql.Connection;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,9 +26,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The process reindex end to end on the DirectRunner against the real PostgreSQL and
- * ClickHouse servers: given this data and this window, ClickHouse (read with FINAL) holds
- * exactly these rows, every column compared with the mapping computed in PostgreSQL.
+ * The process reindex end to end on the DirectRunner against the real PostgreSQL and ClickHouse
+ * servers: given this data and this window, ClickHouse (read with FINAL) holds exactly these rows,
+ * every column compared with the mapping computed in PostgreSQL.
  */
 class ProcessReindexIT {
   static final Instant START = Instant.parse("2026-04-01T00:00:00Z");
@@ -45,7 +45,8 @@ class ProcessReindexIT {
   }
 
   static ReindexConfig config() {
-    return ReindexConfig.of(Mode.process, WINDOW, TestDatabases.postgres(), TestDatabases.clickHouse());
+    return ReindexConfig.of(
+        Mode.process, WINDOW, TestDatabases.postgres(), TestDatabases.clickHouse());
   }
 
   static ReindexJob.Summary run(ReindexConfig config) throws Exception {
@@ -60,7 +61,8 @@ class ProcessReindexIT {
   @Test
   void theWindowIsHalfOpenToTheMicrosecondWhateverThePartitioning() throws Exception {
     Instant oneMicro = Instant.ofEpochSecond(0, 1_000);
-    scorecard("before-start", "tpl-process", 1, null, START.minus(java.time.Duration.ofNanos(1_000)));
+    scorecard(
+        "before-start", "tpl-process", 1, null, START.minus(java.time.Duration.ofNanos(1_000)));
     scorecard("at-start", "tpl-process", 1, null, START);
     scorecard("just-before-end", "tpl-process", 1, null, END.minusNanos(oneMicro.getNano()));
     scorecard("at-end", "tpl-process", 1, null, END);
@@ -71,7 +73,8 @@ class ProcessReindexIT {
       TestDatabases.emptyAll();
       insertTemplatesAgainIfTruncated();
       ReindexJob.Summary summary = run(config);
-      assertThat(clickHouseIds(ClickHouseTable.SCORECARDS)).containsExactly("at-start", "just-before-end");
+      assertThat(clickHouseIds(ClickHouseTable.SCORECARDS))
+          .containsExactly("at-start", "just-before-end");
       assertThat(clickHouseIds(ClickHouseTable.SCORES)).containsExactly("at-start/c1");
       assertThat(summary.scorecardsRead()).isEqualTo(2);
       assertClickHouseEqualsPostgres();
@@ -91,7 +94,8 @@ class ProcessReindexIT {
   }
 
   @Test
-  void theRevisionNotTheTemplateDecidesTheTypeAndConversationScorecardsAreLeftAlone() throws Exception {
+  void theRevisionNotTheTemplateDecidesTheTypeAndConversationScorecardsAreLeftAlone()
+      throws Exception {
     template("tpl-mixed", 1, 1);
     template("tpl-mixed", 2, 2);
     template("tpl-mixed", 3, 1);
@@ -102,12 +106,17 @@ class ProcessReindexIT {
     score("conversation", "c1", 5.0, null, INSIDE);
     score("mixed-rev2", "c1", 5.0, null, INSIDE);
     // A conversation scorecard already in ClickHouse, in the window: clean-up must not touch it.
-    TestDatabases.ch().execute("INSERT INTO " + DATABASE + ".scorecards VALUES ('cust-1', 'prof-1', 'ch-conversation', 'tpl-conversation', 1, 0,"
-        + " 'conv-9', '', 'u', '', NULL, NULL, toDateTime('2026-04-01 10:00:00'), toDateTime('2026-04-01 11:00:00'))");
+    TestDatabases.ch()
+        .execute(
+            "INSERT INTO "
+                + DATABASE
+                + ".scorecards VALUES ('cust-1', 'prof-1', 'ch-conversation', 'tpl-conversation', 1, 0,"
+                + " 'conv-9', '', 'u', '', NULL, NULL, toDateTime('2026-04-01 10:00:00'), toDateTime('2026-04-01 11:00:00'))");
 
     run(config().withCleanUpBeforeWrite(true));
 
-    assertThat(clickHouseIds(ClickHouseTable.SCORECARDS)).containsExactly("ch-conversation", "mixed-rev2");
+    assertThat(clickHouseIds(ClickHouseTable.SCORECARDS))
+        .containsExactly("ch-conversation", "mixed-rev2");
     assertThat(clickHouseIds(ClickHouseTable.SCORES)).containsExactly("mixed-rev2/c1");
     assertThat(clickHouseRows(ClickHouseTable.SCORES)).isEqualTo(expectedScores(WINDOW));
   }
@@ -115,17 +124,28 @@ class ProcessReindexIT {
   @Test
   void nullsAndAwkwardTextArriveExactly() throws Exception {
     scorecard("all-null", "tpl-process", 1, null, INSIDE);
-    pg("UPDATE director.scorecards SET agent_user_id = NULL, submitter_user_id = NULL, score = NULL, submitted_at = NULL WHERE scorecard_id = 'all-null'");
+    pg(
+        "UPDATE director.scorecards SET agent_user_id = NULL, submitter_user_id = NULL, score = NULL, submitted_at = NULL WHERE scorecard_id = 'all-null'");
     scorecard("zero", "tpl-process", 1, null, INSIDE.plusSeconds(1));
     pg("UPDATE director.scorecards SET score = 0, agent_user_id = '' WHERE scorecard_id = 'zero'");
-    String[] texts = {"tab\there", "new\nline", "carriage\r\nreturn", "quote ' and \" double", "back\\slash \\N \\t",
-        "emoji 😀👍🏽 and 東京 and naïve", "", "   spaced   ", "comma, semicolon; pipe |"};
+    String[] texts = {
+      "tab\there",
+      "new\nline",
+      "carriage\r\nreturn",
+      "quote ' and \" double",
+      "back\\slash \\N \\t",
+      "emoji 😀👍🏽 and 東京 and naïve",
+      "",
+      "   spaced   ",
+      "comma, semicolon; pipe |"
+    };
     for (int i = 0; i < texts.length; i++) {
       score("all-null", "crit-" + i, i % 2 == 0 ? null : i + 0.0000001, texts[i], INSIDE);
     }
     score("all-null", "null-comment", 1.0000001, null, INSIDE);
     score("zero", "zero-value", 0.0, "", INSIDE);
-    pg("UPDATE director.historic_scorecard_scores SET not_applicable = true, ai_scored = false WHERE criterion_id = 'crit-0'");
+    pg(
+        "UPDATE director.historic_scorecard_scores SET not_applicable = true, ai_scored = false WHERE criterion_id = 'crit-0'");
 
     run(config());
 
@@ -146,7 +166,8 @@ class ProcessReindexIT {
 
     assertThat(summary.scorecardsWritten()).isEqualTo(2);
     assertThat(summary.scoresWritten()).isEqualTo(1);
-    assertThat(clickHouseIds(ClickHouseTable.SCORECARDS)).containsExactly("no-scores", "with-scores");
+    assertThat(clickHouseIds(ClickHouseTable.SCORECARDS))
+        .containsExactly("no-scores", "with-scores");
     assertClickHouseEqualsPostgres();
   }
 
@@ -177,20 +198,25 @@ class ProcessReindexIT {
     // The row outside the window is in ClickHouse from an earlier run of its own window.
     run(config().withWindow(ReindexWindow.of(END, END.plusSeconds(7200))));
     run(config());
-    assertThat(clickHouseIds(ClickHouseTable.SCORECARDS)).containsExactly("deleted-later", "kept", "moved-out-later", "outside");
+    assertThat(clickHouseIds(ClickHouseTable.SCORECARDS))
+        .containsExactly("deleted-later", "kept", "moved-out-later", "outside");
 
     pg("DELETE FROM director.historic_scorecard_scores WHERE criterion_id = 'removed-later'");
     pg("DELETE FROM director.scorecards WHERE scorecard_id = 'deleted-later'");
     // Updated after the window: still exists, so it is not an orphan of this window.
-    pg("UPDATE director.scorecards SET updated_at = ? WHERE scorecard_id = 'moved-out-later'", END.plusSeconds(10));
+    pg(
+        "UPDATE director.scorecards SET updated_at = ? WHERE scorecard_id = 'moved-out-later'",
+        END.plusSeconds(10));
 
     // Without clean-up the stale rows stay: writing alone cannot remove them.
     run(config());
-    assertThat(clickHouseIds(ClickHouseTable.SCORES)).contains("kept/removed-later", "deleted-later/c1");
+    assertThat(clickHouseIds(ClickHouseTable.SCORES))
+        .contains("kept/removed-later", "deleted-later/c1");
 
     ReindexJob.Summary summary = run(config().withCleanUpBeforeWrite(true));
 
-    assertThat(clickHouseIds(ClickHouseTable.SCORECARDS)).containsExactly("kept", "moved-out-later", "outside");
+    assertThat(clickHouseIds(ClickHouseTable.SCORECARDS))
+        .containsExactly("kept", "moved-out-later", "outside");
     assertThat(clickHouseIds(ClickHouseTable.SCORES)).containsExactly("kept/stays", "outside/c1");
     assertThat(summary.orphansDeleted()).isEqualTo(1);
     assertThat(summary.mutations()).isPositive();
@@ -198,7 +224,13 @@ class ProcessReindexIT {
     List<List<String>> scorecards = new ArrayList<>(clickHouseRows(ClickHouseTable.SCORECARDS));
     scorecards.removeIf(r -> !r.get(2).equals("kept"));
     assertThat(scorecards).isEqualTo(expectedScorecards(WINDOW));
-    assertThat(TestDatabases.ch().count("SELECT count() FROM system.mutations WHERE database = '" + DATABASE + "' AND is_done = 0")).isZero();
+    assertThat(
+            TestDatabases.ch()
+                .count(
+                    "SELECT count() FROM system.mutations WHERE database = '"
+                        + DATABASE
+                        + "' AND is_done = 0"))
+        .isZero();
   }
 
   @Test

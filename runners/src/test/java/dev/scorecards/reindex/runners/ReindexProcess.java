@@ -1,8 +1,8 @@
 package dev.scorecards.reindex.runners;
-import dev.scorecards.reindex.testing.TestDatabases;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.scorecards.reindex.testing.TestDatabases;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,13 +16,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code reindex ...} as a separate process from the bundled jar (the one {@code ./reindex}
- * runs), against the test databases: it can be killed with SIGKILL, its argv read from /proc,
- * and its whole output searched. Also the fault injections on the local servers.
+ * {@code reindex ...} as a separate process from the bundled jar (the one {@code ./reindex} runs),
+ * against the test databases: it can be killed with SIGKILL, its argv read from /proc, and its
+ * whole output searched. Also the fault injections on the local servers.
  */
 final class ReindexProcess {
   static final Path JAR = Path.of("target", "reindex-bundled-0.1.0-SNAPSHOT.jar").toAbsolutePath();
-  private static final Path SERVICES = Path.of("..", "tools", "local", "services.sh").toAbsolutePath();
+  private static final Path SERVICES =
+      Path.of("..", "tools", "local", "services.sh").toAbsolutePath();
   private static final Pattern RUN_LINE = Pattern.compile("reindex: run (\\S+): ");
 
   final Process process;
@@ -35,13 +36,30 @@ final class ReindexProcess {
     this.output = output;
   }
 
-  /** Starts {@code reindex run} on the test databases with the given extra arguments and environment. */
+  /**
+   * Starts {@code reindex run} on the test databases with the given extra arguments and
+   * environment.
+   */
   static ReindexProcess run(Map<String, String> env, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of("java", "-Xmx2g", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString(), "run",
-        "--pg-url", TestDatabases.postgres().jdbcUrl(), "--ch-url", TestDatabases.CH_URL, "--ch-database", TestDatabases.DATABASE));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "java",
+                "-Xmx2g",
+                "-XX:TieredStopAtLevel=1",
+                "-jar",
+                JAR.toString(),
+                "run",
+                "--pg-url",
+                TestDatabases.postgres().jdbcUrl(),
+                "--ch-url",
+                TestDatabases.CH_URL,
+                "--ch-database",
+                TestDatabases.DATABASE));
     command.addAll(List.of(args));
     Path out = Files.createTempFile("reindex-run-", ".log");
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("REINDEX_"));
     pb.environment().putAll(env);
     return new ReindexProcess(pb.start(), out);
@@ -67,7 +85,9 @@ final class ReindexProcess {
       if (resumed.find()) {
         return resumed.group(1);
       }
-      assertThat(process.isAlive()).as("the run ended before it printed its id:%n%s", output()).isTrue();
+      assertThat(process.isAlive())
+          .as("the run ended before it printed its id:%n%s", output())
+          .isTrue();
       Thread.sleep(100);
     }
     throw new AssertionError("no run id within " + within + ":\n" + output());
@@ -84,21 +104,33 @@ final class ReindexProcess {
 
   /** The process's argv as the kernel shows it to every user of the machine. */
   String argv() throws IOException {
-    return new String(Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
+    return new String(
+            Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "cmdline")),
+            StandardCharsets.UTF_8)
+        .replace('\0', ' ');
   }
 
   /** Chunks of a run recorded as done, read from the ledger. */
   static long chunksDone(String runId) {
-    return TestDatabases.ch().count("SELECT count() FROM " + TestDatabases.DATABASE + ".reindex_run_chunks WHERE run_id = '" + runId + "'");
+    return TestDatabases.ch()
+        .count(
+            "SELECT count() FROM "
+                + TestDatabases.DATABASE
+                + ".reindex_run_chunks WHERE run_id = '"
+                + runId
+                + "'");
   }
 
-  static void awaitChunksDone(ReindexProcess p, String runId, long n, Duration within) throws InterruptedException {
+  static void awaitChunksDone(ReindexProcess p, String runId, long n, Duration within)
+      throws InterruptedException {
     long deadline = System.nanoTime() + within.toNanos();
     while (System.nanoTime() < deadline) {
       if (chunksDone(runId) >= n) {
         return;
       }
-      assertThat(p.process.isAlive()).as("the run ended before %d chunks were done:%n%s", n, p.output()).isTrue();
+      assertThat(p.process.isAlive())
+          .as("the run ended before %d chunks were done:%n%s", n, p.output())
+          .isTrue();
       Thread.sleep(50);
     }
     throw new AssertionError(n + " chunks not done within " + within + ":\n" + p.output());
@@ -106,9 +138,14 @@ final class ReindexProcess {
 
   /** {@code tools/local/services.sh COMMAND}: start, stop or restart one local server. */
   static String services(String command) throws IOException, InterruptedException {
-    // Output to a file, not a pipe: a server started by the script must not keep the test waiting for EOF.
+    // Output to a file, not a pipe: a server started by the script must not keep the test waiting
+    // for EOF.
     Path log = Files.createTempFile("services-", ".log");
-    Process p = new ProcessBuilder("bash", SERVICES.toString(), command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder("bash", SERVICES.toString(), command)
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("services.sh %s ended", command).isTrue();
     String out = Files.readString(log);
     Files.delete(log);

@@ -16,7 +16,10 @@ class ReindexSettingsTest {
   private static final Instant NOW = Instant.parse("2026-06-10T12:00:00Z");
   private static final Map<Setting, String> NO_FLAGS = new EnumMap<>(Setting.class);
 
-  private static ReindexSettings resolve(ReindexProcessScorecardsPayload payload, Map<Setting, String> flags, Map<String, String> env) {
+  private static ReindexSettings resolve(
+      ReindexProcessScorecardsPayload payload,
+      Map<Setting, String> flags,
+      Map<String, String> env) {
     return ReindexSettings.resolve(payload, flags, env, NOW);
   }
 
@@ -34,8 +37,18 @@ class ReindexSettingsTest {
 
   @Test
   void payloadBeatsFlagsBeatsEnvironmentBeatsDefault() {
-    Map<String, String> env = Map.of("REINDEX_MODE", "all", "REINDEX_PROCESS_SCORECARDS_BATCH_SIZE", "60",
-        "REINDEX_PROCESS_SCORECARDS_MAX_ATTEMPTS", "3", "REINDEX_START_TIME", "2026-06-01T00:00:00Z", "REINDEX_END_TIME", "2026-06-02T00:00:00Z");
+    Map<String, String> env =
+        Map.of(
+            "REINDEX_MODE",
+            "all",
+            "REINDEX_PROCESS_SCORECARDS_BATCH_SIZE",
+            "60",
+            "REINDEX_PROCESS_SCORECARDS_MAX_ATTEMPTS",
+            "3",
+            "REINDEX_START_TIME",
+            "2026-06-01T00:00:00Z",
+            "REINDEX_END_TIME",
+            "2026-06-02T00:00:00Z");
     Map<Setting, String> flags = new EnumMap<>(Setting.class);
     flags.put(Setting.BATCH_SIZE, "70");
     flags.put(Setting.MODE, "process");
@@ -46,38 +59,77 @@ class ReindexSettingsTest {
     assertThat(fromEnvAndFlags.maxAttempts()).isEqualTo(3);
     assertThat(fromEnvAndFlags.window().start()).isEqualTo(Instant.parse("2026-06-01T00:00:00Z"));
 
-    ReindexProcessScorecardsPayload payload = ReindexProcessScorecardsPayload.newBuilder()
-        .setStartTime(ReindexSettings.timestamp(Instant.parse("2026-06-05T00:00:00Z")))
-        .setEndTime(ReindexSettings.timestamp(Instant.parse("2026-06-06T00:00:00Z")))
-        .setReindexBatchSize(80).setCleanUpBeforeWrite(true).build();
+    ReindexProcessScorecardsPayload payload =
+        ReindexProcessScorecardsPayload.newBuilder()
+            .setStartTime(ReindexSettings.timestamp(Instant.parse("2026-06-05T00:00:00Z")))
+            .setEndTime(ReindexSettings.timestamp(Instant.parse("2026-06-06T00:00:00Z")))
+            .setReindexBatchSize(80)
+            .setCleanUpBeforeWrite(true)
+            .build();
     ReindexSettings fromPayload = resolve(payload, flags, env);
     assertThat(fromPayload.batchSize()).isEqualTo(80);
     assertThat(fromPayload.cleanUpBeforeWrite()).isTrue();
     assertThat(fromPayload.window().start()).isEqualTo(Instant.parse("2026-06-05T00:00:00Z"));
     assertThat(fromPayload.window().end()).isEqualTo(Instant.parse("2026-06-06T00:00:00Z"));
     // A payload batch size of 0 means "not set": the flag applies.
-    assertThat(resolve(payload.toBuilder().setReindexBatchSize(0).build(), flags, env).batchSize()).isEqualTo(70);
+    assertThat(resolve(payload.toBuilder().setReindexBatchSize(0).build(), flags, env).batchSize())
+        .isEqualTo(70);
   }
 
   @Test
   void aStartAloneCountsFromItToNowAndAnEndAloneIs24HoursLong() {
-    assertThat(resolve(null, Map.of(Setting.START, "2026-06-10T00:00:00Z"), Map.of()).window().end()).isEqualTo(NOW);
-    assertThat(resolve(null, Map.of(Setting.END, "2026-06-09T00:00:00Z"), Map.of()).window().start())
+    assertThat(
+            resolve(null, Map.of(Setting.START, "2026-06-10T00:00:00Z"), Map.of()).window().end())
+        .isEqualTo(NOW);
+    assertThat(
+            resolve(null, Map.of(Setting.END, "2026-06-09T00:00:00Z"), Map.of()).window().start())
         .isEqualTo(Instant.parse("2026-06-08T00:00:00Z"));
   }
 
   @Test
   void refusesEachBadValueWithOneSentence() {
-    assertThatThrownBy(() -> resolve(null, NO_FLAGS, Map.of("REINDEX_MODE", "everything"))).hasMessage("the mode 'everything' is not one of conversation, process, all");
-    assertThatThrownBy(() -> resolve(null, NO_FLAGS, Map.of("REINDEX_START_TIME", "2026-06-10T11:00:00Z", "REINDEX_END_TIME", "2026-06-10T11:00:00Z")))
+    assertThatThrownBy(() -> resolve(null, NO_FLAGS, Map.of("REINDEX_MODE", "everything")))
+        .hasMessage("the mode 'everything' is not one of conversation, process, all");
+    assertThatThrownBy(
+            () ->
+                resolve(
+                    null,
+                    NO_FLAGS,
+                    Map.of(
+                        "REINDEX_START_TIME",
+                        "2026-06-10T11:00:00Z",
+                        "REINDEX_END_TIME",
+                        "2026-06-10T11:00:00Z")))
         .hasMessageStartingWith("the window is empty");
-    assertThatThrownBy(() -> resolve(null, NO_FLAGS, Map.of("REINDEX_END_TIME", "2026-06-10T12:01:01Z"))).hasMessageContaining("more than a minute in the future");
-    assertThat(resolve(null, NO_FLAGS, Map.of("REINDEX_END_TIME", "2026-06-10T12:00:59Z")).window().end()).isEqualTo(Instant.parse("2026-06-10T12:00:59Z"));
-    assertThatThrownBy(() -> resolve(null, NO_FLAGS, Map.of("REINDEX_PROCESS_SCORECARDS_BATCH_SIZE", "0"))).hasMessageContaining("between 1 and 10000");
-    assertThatThrownBy(() -> resolve(null, NO_FLAGS, Map.of("REINDEX_PROCESS_SCORECARDS_BATCH_SIZE", "10001"))).hasMessageContaining("between 1 and 10000");
-    assertThatThrownBy(() -> resolve(null, NO_FLAGS, Map.of("REINDEX_PROCESS_SCORECARDS_MAX_ATTEMPTS", "six"))).hasMessageContaining("is not a whole number");
-    assertThatThrownBy(() -> resolve(null, NO_FLAGS, Map.of("REINDEX_PROCESS_SCORECARDS_HEARTBEAT_TIMEOUT", "0s"))).hasMessageContaining("not a positive duration");
-    assertThatThrownBy(() -> resolve(null, NO_FLAGS, Map.of("REINDEX_PROCESS_SCORECARDS_HEARTBEAT_TIMEOUT", "5 minutes"))).hasMessageContaining("not a positive duration");
+    assertThatThrownBy(
+            () -> resolve(null, NO_FLAGS, Map.of("REINDEX_END_TIME", "2026-06-10T12:01:01Z")))
+        .hasMessageContaining("more than a minute in the future");
+    assertThat(
+            resolve(null, NO_FLAGS, Map.of("REINDEX_END_TIME", "2026-06-10T12:00:59Z"))
+                .window()
+                .end())
+        .isEqualTo(Instant.parse("2026-06-10T12:00:59Z"));
+    assertThatThrownBy(
+            () -> resolve(null, NO_FLAGS, Map.of("REINDEX_PROCESS_SCORECARDS_BATCH_SIZE", "0")))
+        .hasMessageContaining("between 1 and 10000");
+    assertThatThrownBy(
+            () -> resolve(null, NO_FLAGS, Map.of("REINDEX_PROCESS_SCORECARDS_BATCH_SIZE", "10001")))
+        .hasMessageContaining("between 1 and 10000");
+    assertThatThrownBy(
+            () -> resolve(null, NO_FLAGS, Map.of("REINDEX_PROCESS_SCORECARDS_MAX_ATTEMPTS", "six")))
+        .hasMessageContaining("is not a whole number");
+    assertThatThrownBy(
+            () ->
+                resolve(
+                    null, NO_FLAGS, Map.of("REINDEX_PROCESS_SCORECARDS_HEARTBEAT_TIMEOUT", "0s")))
+        .hasMessageContaining("not a positive duration");
+    assertThatThrownBy(
+            () ->
+                resolve(
+                    null,
+                    NO_FLAGS,
+                    Map.of("REINDEX_PROCESS_SCORECARDS_HEARTBEAT_TIMEOUT", "5 minutes")))
+        .hasMessageContaining("not a positive duration");
   }
 
   private static Duration duration(String text) {

@@ -1,10 +1,10 @@
 package dev.scorecards.reindex.runners;
-import dev.scorecards.reindex.testing.Seeder;
-import dev.scorecards.reindex.testing.TestDatabases;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scorecards.reindex.model.ReindexWindow;
+import dev.scorecards.reindex.testing.Seeder;
+import dev.scorecards.reindex.testing.TestDatabases;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.URLEncoder;
@@ -24,21 +24,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Passwords never show: a run as a ClickHouse user with a password (the local services'
- * {@code reindex_secret}) and a PostgreSQL password in the environment, succeeding and failing,
- * with stack traces on ({@code REINDEX_DEBUG}). Searched: the process's output, its argv, the
- * progress records, and what both servers logged meanwhile.
+ * Passwords never show: a run as a ClickHouse user with a password (the local services' {@code
+ * reindex_secret}) and a PostgreSQL password in the environment, succeeding and failing, with stack
+ * traces on ({@code REINDEX_DEBUG}). Searched: the process's output, its argv, the progress
+ * records, and what both servers logged meanwhile.
  */
 class SecretsIT {
-  /** The password of the local ClickHouse user {@code reindex_secret} (tools/local/clickhouse-users.xml holds its SHA-256). */
+  /**
+   * The password of the local ClickHouse user {@code reindex_secret}
+   * (tools/local/clickhouse-users.xml holds its SHA-256).
+   */
   static final String CH_PASSWORD = "canary-Pa55-reindex-7f3a";
+
   static final String PG_PASSWORD = "pg-canary-" + Long.toHexString(System.nanoTime());
   static final Instant START = Instant.parse("2026-06-01T00:00:00Z");
   static final Instant END = Instant.parse("2026-06-03T00:00:00Z");
-  private static final List<Path> SERVER_LOGS = List.of(
-      Path.of("..", ".local", "clickhouse", "log", "clickhouse-server.log"),
-      Path.of("..", ".local", "clickhouse", "log", "clickhouse-server.err.log"),
-      Path.of("..", ".local", "postgres", "postgres.log"));
+  private static final List<Path> SERVER_LOGS =
+      List.of(
+          Path.of("..", ".local", "clickhouse", "log", "clickhouse-server.log"),
+          Path.of("..", ".local", "clickhouse", "log", "clickhouse-server.err.log"),
+          Path.of("..", ".local", "postgres", "postgres.log"));
   private final List<Long> logSizes = new ArrayList<>();
 
   @BeforeEach
@@ -59,13 +64,32 @@ class SecretsIT {
   }
 
   private static Map<String, String> env(String chPassword) {
-    return Map.of("REINDEX_CH_USER", "reindex_secret", "REINDEX_CH_PASSWORD", chPassword, "REINDEX_PG_PASSWORD", PG_PASSWORD,
-        "REINDEX_DEBUG", "1");
+    return Map.of(
+        "REINDEX_CH_USER",
+        "reindex_secret",
+        "REINDEX_CH_PASSWORD",
+        chPassword,
+        "REINDEX_PG_PASSWORD",
+        PG_PASSWORD,
+        "REINDEX_DEBUG",
+        "1");
   }
 
   private static String[] args(String... extra) {
-    List<String> all = new ArrayList<>(List.of("--mode", "all", "--start", START.toString(), "--end", END.toString(), "--chunk-scorecards", "1000",
-        "--clean-up-before-write", "--retry-backoff", "1s"));
+    List<String> all =
+        new ArrayList<>(
+            List.of(
+                "--mode",
+                "all",
+                "--start",
+                START.toString(),
+                "--end",
+                END.toString(),
+                "--chunk-scorecards",
+                "1000",
+                "--clean-up-before-write",
+                "--retry-backoff",
+                "1s"));
     all.addAll(List.of(extra));
     return all.toArray(new String[0]);
   }
@@ -90,14 +114,25 @@ class SecretsIT {
   }
 
   private static String ledger() {
-    return TestDatabases.ch().execute("SELECT * FROM " + TestDatabases.DATABASE + ".reindex_runs FORMAT TabSeparated")
-        + TestDatabases.ch().execute("SELECT * FROM " + TestDatabases.DATABASE + ".reindex_run_chunks FORMAT TabSeparated");
+    return TestDatabases.ch()
+            .execute(
+                "SELECT * FROM " + TestDatabases.DATABASE + ".reindex_runs FORMAT TabSeparated")
+        + TestDatabases.ch()
+            .execute(
+                "SELECT * FROM "
+                    + TestDatabases.DATABASE
+                    + ".reindex_run_chunks FORMAT TabSeparated");
   }
 
   private static void assertNoPassword(String what, String text, String... passwords) {
     for (String p : passwords) {
-      assertThat(text).as(what).doesNotContain(p, URLEncoder.encode(p, StandardCharsets.UTF_8),
-          Base64.getEncoder().encodeToString(("reindex_secret:" + p).getBytes(StandardCharsets.UTF_8)));
+      assertThat(text)
+          .as(what)
+          .doesNotContain(
+              p,
+              URLEncoder.encode(p, StandardCharsets.UTF_8),
+              Base64.getEncoder()
+                  .encodeToString(("reindex_secret:" + p).getBytes(StandardCharsets.UTF_8)));
     }
   }
 
@@ -121,7 +156,9 @@ class SecretsIT {
     String wrong = "wrong-canary-" + Long.toHexString(System.nanoTime());
     ReindexProcess p = ReindexProcess.run(env(wrong), args());
     String argv = p.argv();
-    assertThat(p.awaitExit(Duration.ofSeconds(120))).as(p.output()).isEqualTo(ExitCodes.UNREACHABLE);
+    assertThat(p.awaitExit(Duration.ofSeconds(120)))
+        .as(p.output())
+        .isEqualTo(ExitCodes.UNREACHABLE);
     // Bad credentials are permanent: one attempt, no retry.
     assertThat(p.output()).contains("attempt 1 failed: ").doesNotContain("attempt 2");
     assertThat(p.output()).contains("Wrong password for user reindex_secret");

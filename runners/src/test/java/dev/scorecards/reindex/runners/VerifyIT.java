@@ -1,6 +1,4 @@
 package dev.scorecards.reindex.runners;
-import dev.scorecards.reindex.testing.Seeder;
-import dev.scorecards.reindex.testing.TestDatabases;
 
 import static dev.scorecards.reindex.runners.ProcessReindexIT.END;
 import static dev.scorecards.reindex.runners.ProcessReindexIT.INSIDE;
@@ -16,6 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.scorecards.reindex.model.ClickHouseTable;
+import dev.scorecards.reindex.testing.Seeder;
+import dev.scorecards.reindex.testing.TestDatabases;
 import dev.scorecards.reindex.verify.VerificationReport;
 import dev.scorecards.reindex.verify.Verifier;
 import java.io.PrintWriter;
@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * Verification against the real servers: start from a correct reindex, tamper with
- * ClickHouse, and expect exactly these differences; then repair and expect none.
+ * Verification against the real servers: start from a correct reindex, tamper with ClickHouse, and
+ * expect exactly these differences; then repair and expect none.
  */
 class VerifyIT {
   private static final String SCORECARDS = DATABASE + ".scorecards";
@@ -48,7 +48,8 @@ class VerifyIT {
       score("sc-" + i, "c2", null, null, INSIDE);
     }
     TestDatabases.pg("UPDATE director.scorecards SET score = NULL WHERE scorecard_id = 'sc-6'");
-    TestDatabases.pg("UPDATE director.historic_scorecard_scores SET numeric_value = 0 WHERE scorecard_id = 'sc-7' AND criterion_id = 'c1'");
+    TestDatabases.pg(
+        "UPDATE director.historic_scorecard_scores SET numeric_value = 0 WHERE scorecard_id = 'sc-7' AND criterion_id = 'c1'");
     // Plenty of other rows, so that the differences hide among clean buckets.
     try (Connection c = TestDatabases.postgres().connect()) {
       Seeder.seed(c, new Seeder.Spec(3_000, 3, WINDOW, 3), false);
@@ -60,15 +61,30 @@ class VerifyIT {
     return new Verifier(TestDatabases.postgres(), TestDatabases.clickHouse()).verify(WINDOW);
   }
 
-  /** Inserts a new version of a ClickHouse row: the same row with some columns replaced ("column", "expression", ...). */
+  /**
+   * Inserts a new version of a ClickHouse row: the same row with some columns replaced ("column",
+   * "expression", ...).
+   */
   private static void rewrite(String table, String where, String... replace) {
-    ClickHouseTable t = table.equals(SCORECARDS) ? ClickHouseTable.SCORECARDS : ClickHouseTable.SCORES;
+    ClickHouseTable t =
+        table.equals(SCORECARDS) ? ClickHouseTable.SCORECARDS : ClickHouseTable.SCORES;
     java.util.Map<String, String> replaced = new java.util.HashMap<>();
     for (int i = 0; i < replace.length; i += 2) {
       replaced.put(replace[i], replace[i + 1]);
     }
-    String select = t.columns().stream().map(c -> replaced.getOrDefault(c.name(), c.name())).collect(java.util.stream.Collectors.joining(", "));
-    ch().execute("INSERT INTO " + table + " SELECT " + select + " FROM " + table + " FINAL WHERE " + where);
+    String select =
+        t.columns().stream()
+            .map(c -> replaced.getOrDefault(c.name(), c.name()))
+            .collect(java.util.stream.Collectors.joining(", "));
+    ch().execute(
+            "INSERT INTO "
+                + table
+                + " SELECT "
+                + select
+                + " FROM "
+                + table
+                + " FINAL WHERE "
+                + where);
   }
 
   @Test
@@ -77,13 +93,18 @@ class VerifyIT {
     assertThat(report.equal()).as(report.describe()).isTrue();
     assertThat(report.table("scorecards").postgresRows()).isEqualTo(3_008);
     assertThat(report.table("scorecards").clickHouseRows()).isEqualTo(3_008);
-    assertThat(report.table("scores").postgresRows()).isEqualTo(report.table("scores").clickHouseRows()).isGreaterThan(3_000);
+    assertThat(report.table("scores").postgresRows())
+        .isEqualTo(report.table("scores").clickHouseRows())
+        .isGreaterThan(3_000);
   }
 
   @Test
   void findsExactlyTheTamperedRowsAndRepairsThem(@TempDir Path dir) throws Exception {
     // 1. a deleted score
-    ch().execute("ALTER TABLE " + SCORES + " DELETE WHERE scorecard_id = 'sc-1' AND criterion_id = 'c1'");
+    ch().execute(
+            "ALTER TABLE "
+                + SCORES
+                + " DELETE WHERE scorecard_id = 'sc-1' AND criterion_id = 'c1'");
     // 2. a scorecard rewritten with a newer update_time (still in the window) and another score
     rewrite(SCORECARDS, "scorecard_id = 'sc-2'", "update_time", "update_time + 3600");
     rewrite(SCORES, "scorecard_id = 'sc-2' AND criterion_id = 'c1'", "criterion_id", "'c9'");
@@ -95,11 +116,31 @@ class VerifyIT {
     rewrite(SCORES, "scorecard_id = 'sc-5' AND criterion_id = 'c1'", "criterion_id", "'stale'");
     // 6. NULL turned into 0, and 0 into NULL
     rewrite(SCORECARDS, "scorecard_id = 'sc-6'", "score", "CAST(0 AS Nullable(Float64))");
-    rewrite(SCORES, "scorecard_id = 'sc-7' AND criterion_id = 'c1'", "numeric_value", "CAST(NULL AS Nullable(Float64))");
+    rewrite(
+        SCORES,
+        "scorecard_id = 'sc-7' AND criterion_id = 'c1'",
+        "numeric_value",
+        "CAST(NULL AS Nullable(Float64))");
     // 7. rows just outside the window, which are not this window's business
-    rewrite(SCORECARDS, "scorecard_id = 'sc-8'", "scorecard_id", "'outside-after'", "update_time", "toDateTime(" + END.getEpochSecond() + ")");
-    rewrite(SCORECARDS, "scorecard_id = 'sc-8'", "scorecard_id", "'outside-before'", "update_time", "toDateTime(" + (START.getEpochSecond() - 1) + ")");
-    while (ch().count("SELECT count() FROM system.mutations WHERE database = '" + DATABASE + "' AND is_done = 0") > 0) {
+    rewrite(
+        SCORECARDS,
+        "scorecard_id = 'sc-8'",
+        "scorecard_id",
+        "'outside-after'",
+        "update_time",
+        "toDateTime(" + END.getEpochSecond() + ")");
+    rewrite(
+        SCORECARDS,
+        "scorecard_id = 'sc-8'",
+        "scorecard_id",
+        "'outside-before'",
+        "update_time",
+        "toDateTime(" + (START.getEpochSecond() - 1) + ")");
+    while (ch().count(
+                "SELECT count() FROM system.mutations WHERE database = '"
+                    + DATABASE
+                    + "' AND is_done = 0")
+        > 0) {
       Thread.sleep(100);
     }
 
@@ -109,14 +150,16 @@ class VerifyIT {
     VerificationReport.TableReport scores = report.table("scores");
     assertThat(scorecards.missing()).isEmpty();
     assertThat(scorecards.extra()).containsExactly(List.of("sc-extra"));
-    assertThat(scorecards.different()).containsExactly(
-        new VerificationReport.Difference(List.of("sc-2"), List.of("update_time")),
-        new VerificationReport.Difference(List.of("sc-6"), List.of("score")));
+    assertThat(scorecards.different())
+        .containsExactly(
+            new VerificationReport.Difference(List.of("sc-2"), List.of("update_time")),
+            new VerificationReport.Difference(List.of("sc-6"), List.of("score")));
     assertThat(scores.missing()).containsExactly(List.of("sc-1", "c1"));
     assertThat(scores.extra()).containsExactly(List.of("sc-2", "c9"), List.of("sc-5", "stale"));
-    assertThat(scores.different()).containsExactly(
-        new VerificationReport.Difference(List.of("sc-3", "c1"), List.of("comment")),
-        new VerificationReport.Difference(List.of("sc-7", "c1"), List.of("numeric_value")));
+    assertThat(scores.different())
+        .containsExactly(
+            new VerificationReport.Difference(List.of("sc-3", "c1"), List.of("comment")),
+            new VerificationReport.Difference(List.of("sc-7", "c1"), List.of("numeric_value")));
     assertThat(scorecards.clickHouseRows()).isEqualTo(scorecards.postgresRows() + 1);
 
     // The command line: exit 1, the JSON report names every difference; then --repair: exit 0.
@@ -131,7 +174,8 @@ class VerifyIT {
     VerificationReport repaired = verify();
     assertThat(repaired.equal()).as(repaired.describe()).isTrue();
     // The rows outside the window were not touched.
-    assertThat(TestDatabases.clickHouseIds(ClickHouseTable.SCORECARDS)).contains("outside-after", "outside-before");
+    assertThat(TestDatabases.clickHouseIds(ClickHouseTable.SCORECARDS))
+        .contains("outside-after", "outside-before");
   }
 
   @Test
@@ -153,26 +197,43 @@ class VerifyIT {
     scorecard("edge-out", "tpl-process", 1, null, START.plusMillis(300));
     scorecard("edge-in", "tpl-process", 1, null, START.plusMillis(700));
     ProcessReindexIT.run(ProcessReindexIT.config());
-    dev.scorecards.reindex.model.ReindexWindow cut = dev.scorecards.reindex.model.ReindexWindow.of(START.plusMillis(500), END);
+    dev.scorecards.reindex.model.ReindexWindow cut =
+        dev.scorecards.reindex.model.ReindexWindow.of(START.plusMillis(500), END);
     Verifier verifier = new Verifier(TestDatabases.postgres(), TestDatabases.clickHouse());
 
     VerificationReport report = verifier.verify(cut);
     assertThat(report.equal()).as(report.describe()).isTrue();
     assertThat(report.table("scorecards").postgresRows()).isEqualTo(3_009);
 
-    // Both have update_time = START in ClickHouse; only the one PostgreSQL has in the window counts.
+    // Both have update_time = START in ClickHouse; only the one PostgreSQL has in the window
+    // counts.
     ch().execute("ALTER TABLE " + SCORECARDS + " DELETE WHERE scorecard_id = 'edge-in'");
-    while (ch().count("SELECT count() FROM system.mutations WHERE database = '" + DATABASE + "' AND is_done = 0") > 0) {
+    while (ch().count(
+                "SELECT count() FROM system.mutations WHERE database = '"
+                    + DATABASE
+                    + "' AND is_done = 0")
+        > 0) {
       Thread.sleep(100);
     }
-    assertThat(verifier.verify(cut).table("scorecards").missing()).containsExactly(List.of("edge-in"));
+    assertThat(verifier.verify(cut).table("scorecards").missing())
+        .containsExactly(List.of("edge-in"));
   }
 
   private static int cli(String... args) {
     String[] all = new String[args.length + 10];
     System.arraycopy(args, 0, all, 0, args.length);
-    String[] rest = {"--mode", "process", "--start", START.toString(), "--end", END.toString(), "--pg-url", TestDatabases.postgres().jdbcUrl(),
-        "--ch-database", DATABASE};
+    String[] rest = {
+      "--mode",
+      "process",
+      "--start",
+      START.toString(),
+      "--end",
+      END.toString(),
+      "--pg-url",
+      TestDatabases.postgres().jdbcUrl(),
+      "--ch-database",
+      DATABASE
+    };
     System.arraycopy(rest, 0, all, args.length, rest.length);
     CommandLine cli = ReindexCli.commandLine();
     cli.setErr(new PrintWriter(new StringWriter(), true));

@@ -1,5 +1,4 @@
 package dev.scorecards.reindex.runners;
-import dev.scorecards.reindex.testing.TestDatabases;
 
 import static dev.scorecards.reindex.testing.TestDatabases.DATABASE;
 import static dev.scorecards.reindex.testing.TestDatabases.ch;
@@ -9,9 +8,10 @@ import static dev.scorecards.reindex.testing.TestDatabases.scorecard;
 import static dev.scorecards.reindex.testing.TestDatabases.template;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.scorecards.reindex.accounting.WriteAccounting;
 import dev.scorecards.reindex.clickhouse.ClickHouseClient;
 import dev.scorecards.reindex.model.Flow;
-import dev.scorecards.reindex.accounting.WriteAccounting;
+import dev.scorecards.reindex.testing.TestDatabases;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -19,14 +19,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The accounting against the real servers: the keys travel from PostgreSQL's COPY into
- * ClickHouse and are matched there exactly, whatever characters the ids hold, and a row
- * ClickHouse holds that merely looks like a missing one when keys are glued together is
- * not taken for it.
+ * The accounting against the real servers: the keys travel from PostgreSQL's COPY into ClickHouse
+ * and are matched there exactly, whatever characters the ids hold, and a row ClickHouse holds that
+ * merely looks like a missing one when keys are glued together is not taken for it.
  */
 class WriteAccountingIT {
   static final Instant INSIDE = ProcessReindexIT.INSIDE;
-  // Escaped by COPY and by TabSeparated alike; multi-byte; colons and digits where the encoding puts its own.
+  // Escaped by COPY and by TabSeparated alike; multi-byte; colons and digits where the encoding
+  // puts its own.
   static final String AWKWARD = "sc\t1\\2\nné:12:3";
 
   @BeforeEach
@@ -37,15 +37,20 @@ class WriteAccountingIT {
   }
 
   private static WriteAccounting.Received check() throws Exception {
-    return new WriteAccounting(TestDatabases.postgres(), ch()).check(ProcessReindexIT.WINDOW, Set.of(Flow.PROCESS));
+    return new WriteAccounting(TestDatabases.postgres(), ch())
+        .check(ProcessReindexIT.WINDOW, Set.of(Flow.PROCESS));
   }
 
   /** The check after a run, against what a run that wrote {@code written} reports. */
   private static WriteAccounting.Received check(WriteAccounting.Written written) throws Exception {
-    return new WriteAccounting(TestDatabases.postgres(), ch()).check(ProcessReindexIT.WINDOW, Set.of(Flow.PROCESS), written);
+    return new WriteAccounting(TestDatabases.postgres(), ch())
+        .check(ProcessReindexIT.WINDOW, Set.of(Flow.PROCESS), written);
   }
 
-  /** What a run writing PostgreSQL's scores of the window hands to the writer: their count and digest, computed here. */
+  /**
+   * What a run writing PostgreSQL's scores of the window hands to the writer: their count and
+   * digest, computed here.
+   */
   private static WriteAccounting.Written writtenFromPostgres() throws Exception {
     long digest = 0;
     List<List<String>> scores = TestDatabases.expectedScores(ProcessReindexIT.WINDOW);
@@ -82,7 +87,8 @@ class WriteAccountingIT {
     assertThat(byDigest.scorecardsInPostgres()).isEqualTo(3);
     assertThat(byDigest.scorecardsInClickHouse()).isEqualTo(3);
     // A digest that differs (a row written at another version, say) sends it to the exact check.
-    WriteAccounting.Received offByOne = check(new WriteAccounting.Written(written.scores(), written.scoresDigest() + 1));
+    WriteAccounting.Received offByOne =
+        check(new WriteAccounting.Written(written.scores(), written.scoresDigest() + 1));
     assertThat(offByOne.scoresInPostgres()).isEqualTo(4);
     assertThat(offByOne.scoresInClickHouse()).isEqualTo(4);
 
@@ -94,17 +100,28 @@ class WriteAccountingIT {
       client.execute("ALTER TABLE " + DATABASE + "." + table + " DELETE WHERE scorecard_id = 'ab'");
     }
     long deadline = System.nanoTime() + 60_000_000_000L;
-    while (client.count("SELECT count() FROM system.mutations WHERE database = '" + DATABASE + "' AND is_done = 0") > 0) {
+    while (client.count(
+            "SELECT count() FROM system.mutations WHERE database = '"
+                + DATABASE
+                + "' AND is_done = 0")
+        > 0) {
       assertThat(System.nanoTime()).as("mutations finished within a minute").isLessThan(deadline);
       Thread.sleep(100);
     }
-    assertThat(client.count("SELECT count() FROM " + DATABASE + ".scores WHERE scorecard_id = 'a' AND criterion_id = 'bc'")).isEqualTo(1);
+    assertThat(
+            client.count(
+                "SELECT count() FROM "
+                    + DATABASE
+                    + ".scores WHERE scorecard_id = 'a' AND criterion_id = 'bc'"))
+        .isEqualTo(1);
 
     WriteAccounting.Received after = check();
     assertThat(after.scorecardsInPostgres()).isEqualTo(2);
     assertThat(after.scorecardsInClickHouse()).isEqualTo(1);
     assertThat(after.scoresInPostgres()).isEqualTo(3);
-    assertThat(after.scoresInClickHouse()).as("only the awkward scorecard's two scores").isEqualTo(2);
+    assertThat(after.scoresInClickHouse())
+        .as("only the awkward scorecard's two scores")
+        .isEqualTo(2);
     // Against what the run wrote, the missing rows fail the digest and the exact check counts them.
     WriteAccounting.Received afterByDigest = check(written);
     assertThat(afterByDigest.scoresInPostgres()).isEqualTo(3);
@@ -118,24 +135,32 @@ class WriteAccountingIT {
     // 00:00:00 to 12:00:00, both included.
     Instant start = Instant.parse("2026-04-01T00:00:00.500Z");
     Instant end = Instant.parse("2026-04-01T12:00:00.300Z");
-    dev.scorecards.reindex.model.ReindexWindow window = dev.scorecards.reindex.model.ReindexWindow.of(start, end);
+    dev.scorecards.reindex.model.ReindexWindow window =
+        dev.scorecards.reindex.model.ReindexWindow.of(start, end);
     scorecard("at-start", "tpl-process", 1, null, start);
     scorecard("same-second-as-start", "tpl-process", 1, null, start.plusMillis(200));
     scorecard("last-microsecond", "tpl-process", 1, null, end.minusNanos(1_000));
     scorecard("at-end", "tpl-process", 1, null, end);
     score("at-start", "crit-1", 1.0, null, start);
     score("last-microsecond", "crit-1", 1.0, null, end.minusNanos(1_000));
-    ProcessReindexIT.run(dev.scorecards.reindex.run.ReindexConfig.of(
-        dev.scorecards.reindex.model.Mode.process, window, TestDatabases.postgres(), TestDatabases.clickHouse()));
+    ProcessReindexIT.run(
+        dev.scorecards.reindex.run.ReindexConfig.of(
+            dev.scorecards.reindex.model.Mode.process,
+            window,
+            TestDatabases.postgres(),
+            TestDatabases.clickHouse()));
 
     WriteAccounting accounting = new WriteAccounting(TestDatabases.postgres(), ch());
     WriteAccounting.Received exact = accounting.check(window, Set.of(Flow.PROCESS));
     assertThat(exact.scorecardsInPostgres()).isEqualTo(3);
     assertThat(exact.scorecardsInClickHouse()).isEqualTo(3);
     assertThat(exact.scoresInClickHouse()).isEqualTo(2);
-    WriteAccounting.Written written = new WriteAccounting.Written(2,
-        WriteAccounting.scoreDigest("at-start", "crit-1", start.getEpochSecond())
-            + WriteAccounting.scoreDigest("last-microsecond", "crit-1", end.minusNanos(1_000).getEpochSecond()));
+    WriteAccounting.Written written =
+        new WriteAccounting.Written(
+            2,
+            WriteAccounting.scoreDigest("at-start", "crit-1", start.getEpochSecond())
+                + WriteAccounting.scoreDigest(
+                    "last-microsecond", "crit-1", end.minusNanos(1_000).getEpochSecond()));
     WriteAccounting.Received byDigest = accounting.check(window, Set.of(Flow.PROCESS), written);
     assertThat(byDigest.scoresInPostgres()).isEqualTo(WriteAccounting.NOT_COUNTED);
     assertThat(byDigest.scorecardsInPostgres()).isEqualTo(3);
@@ -148,12 +173,14 @@ class WriteAccountingIT {
     score("sc-v", "crit-1", 1.0, null, INSIDE);
     ProcessReindexIT.run(ProcessReindexIT.config());
     // PostgreSQL moves on by a second; ClickHouse still holds the old version.
-    pg("UPDATE director.historic_scorecard_scores SET updated_at = updated_at + interval '1 second'");
+    pg(
+        "UPDATE director.historic_scorecard_scores SET updated_at = updated_at + interval '1 second'");
     WriteAccounting.Received r = check();
     assertThat(r.scoresInPostgres()).isEqualTo(1);
     assertThat(r.scoresInClickHouse()).isZero();
     assertThat(r.scorecardsInClickHouse()).isEqualTo(1);
-    // The run that wrote the newer version finds ClickHouse holding the old one: the digest differs.
+    // The run that wrote the newer version finds ClickHouse holding the old one: the digest
+    // differs.
     WriteAccounting.Received byDigest = check(writtenFromPostgres());
     assertThat(byDigest.scoresInPostgres()).isEqualTo(1);
     assertThat(byDigest.scoresInClickHouse()).isZero();
@@ -166,26 +193,42 @@ class WriteAccountingIT {
     score("sc-old", "crit-2", 2.0, null, INSIDE);
     ProcessReindexIT.run(ProcessReindexIT.config());
     WriteAccounting.Written written = writtenFromPostgres();
-    assertThat(check(written).scoresInPostgres()).as("only the rows written: the digest of all rows matches").isEqualTo(WriteAccounting.NOT_COUNTED);
+    assertThat(check(written).scoresInPostgres())
+        .as("only the rows written: the digest of all rows matches")
+        .isEqualTo(WriteAccounting.NOT_COUNTED);
 
-    // What a reindex over stale copies leaves until ClickHouse merges: an older copy of crit-1 beside the new one.
+    // What a reindex over stale copies leaves until ClickHouse merges: an older copy of crit-1
+    // beside the new one.
     ClickHouseClient client = ch();
     client.execute("SYSTEM STOP MERGES " + DATABASE + ".scores");
     try {
-      client.execute("INSERT INTO " + DATABASE + ".scores SELECT customer_id, profile_id, scorecard_id, criterion_id, is_process_scorecard,"
-          + " conversation_id, numeric_value, not_applicable, ai_scored, comment, scorecard_create_time, update_time - 3600 FROM "
-          + DATABASE + ".scores WHERE criterion_id = 'crit-1'");
-      assertThat(client.count("SELECT count() FROM " + DATABASE + ".scores WHERE scorecard_id = 'sc-old'")).isEqualTo(3);
+      client.execute(
+          "INSERT INTO "
+              + DATABASE
+              + ".scores SELECT customer_id, profile_id, scorecard_id, criterion_id, is_process_scorecard,"
+              + " conversation_id, numeric_value, not_applicable, ai_scored, comment, scorecard_create_time, update_time - 3600 FROM "
+              + DATABASE
+              + ".scores WHERE criterion_id = 'crit-1'");
+      assertThat(
+              client.count(
+                  "SELECT count() FROM " + DATABASE + ".scores WHERE scorecard_id = 'sc-old'"))
+          .isEqualTo(3);
       WriteAccounting.Received byNewest = check(written);
-      assertThat(byNewest.scoresInPostgres()).as("accounted by the newest versions' digest").isEqualTo(WriteAccounting.NOT_COUNTED);
+      assertThat(byNewest.scoresInPostgres())
+          .as("accounted by the newest versions' digest")
+          .isEqualTo(WriteAccounting.NOT_COUNTED);
       assertThat(byNewest.scoresInClickHouse()).as("keys, not rows").isEqualTo(2);
 
       // A newer copy than the run wrote is not what the run wrote: the digests differ and the
       // exact check runs (it counts the keys held at PostgreSQL's version; the newer copy is
       // the verification's to find).
-      client.execute("INSERT INTO " + DATABASE + ".scores SELECT customer_id, profile_id, scorecard_id, criterion_id, is_process_scorecard,"
-          + " conversation_id, numeric_value, not_applicable, ai_scored, comment, scorecard_create_time, update_time + 7200 FROM "
-          + DATABASE + ".scores WHERE criterion_id = 'crit-2'");
+      client.execute(
+          "INSERT INTO "
+              + DATABASE
+              + ".scores SELECT customer_id, profile_id, scorecard_id, criterion_id, is_process_scorecard,"
+              + " conversation_id, numeric_value, not_applicable, ai_scored, comment, scorecard_create_time, update_time + 7200 FROM "
+              + DATABASE
+              + ".scores WHERE criterion_id = 'crit-2'");
       WriteAccounting.Received newer = check(written);
       assertThat(newer.scoresInPostgres()).as("counted exactly, not by digest").isEqualTo(2);
     } finally {

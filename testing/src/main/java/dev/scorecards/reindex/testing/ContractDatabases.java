@@ -14,9 +14,8 @@ import java.sql.Statement;
 
 /**
  * A database of the tool's own, of one name, on the local services ({@code ./reindex services
- * start}), in PostgreSQL and in ClickHouse, with the contract's tables: the bench's
- * ({@code reindex_bench}).
- * The contract is read from {@code <reindex.home>/contract}.
+ * start}), in PostgreSQL and in ClickHouse, with the contract's tables: the bench's ({@code
+ * reindex_bench}). The contract is read from {@code <reindex.home>/contract}.
  */
 public record ContractDatabases(String pgHost, String chUrl, String name) {
   public ContractDatabases {
@@ -37,16 +36,22 @@ public record ContractDatabases(String pgHost, String chUrl, String name) {
     return new ClickHouseClient(new ClickHouseSettings(chUrl, name, "default", null));
   }
 
-  /** Creates both databases when they are missing (the PostgreSQL one owned by {@code reindex}), and the contract's tables in them. */
+  /**
+   * Creates both databases when they are missing (the PostgreSQL one owned by {@code reindex}), and
+   * the contract's tables in them.
+   */
   public void create() throws SQLException, IOException {
-    try (Connection c = serverAdmin().connect(); Statement st = c.createStatement()) {
-      ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_database WHERE datname = '" + name + "'");
+    try (Connection c = serverAdmin().connect();
+        Statement st = c.createStatement()) {
+      ResultSet rs =
+          st.executeQuery("SELECT count(*) FROM pg_database WHERE datname = '" + name + "'");
       rs.next();
       if (rs.getLong(1) == 0) {
         st.execute("CREATE DATABASE " + name + " OWNER reindex");
       }
     }
-    try (Connection c = postgres().connect(); Statement st = c.createStatement()) {
+    try (Connection c = postgres().connect();
+        Statement st = c.createStatement()) {
       st.execute("SET client_min_messages = warning");
       st.execute(Files.readString(contract("postgres.sql")));
     }
@@ -56,7 +61,8 @@ public record ContractDatabases(String pgHost, String chUrl, String name) {
 
   /** The contract's ClickHouse tables, where missing. */
   public void createClickHouseTables() throws IOException {
-    for (String statement : ClickHouseTable.ddlStatements(Files.readString(contract("clickhouse.sql")))) {
+    for (String statement :
+        ClickHouseTable.ddlStatements(Files.readString(contract("clickhouse.sql")))) {
       clickHouse().execute(statement);
     }
   }
@@ -64,7 +70,8 @@ public record ContractDatabases(String pgHost, String chUrl, String name) {
   /** Drops both databases, ending any session still open in the PostgreSQL one. */
   public void drop() throws SQLException {
     serverClickHouse().execute("DROP DATABASE IF EXISTS " + name);
-    try (Connection c = serverAdmin().connect(); Statement st = c.createStatement()) {
+    try (Connection c = serverAdmin().connect();
+        Statement st = c.createStatement()) {
       st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
     }
   }

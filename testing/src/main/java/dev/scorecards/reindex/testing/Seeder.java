@@ -7,24 +7,27 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * A deterministic generator of realistic source data in the PostgreSQL contract tables:
- * customers and profiles, templates whose revisions have both types (and one template whose
- * revisions change type), conversations, process and conversation scorecards spread unevenly
- * through a window, NULLs wherever the schema allows them, and text with quotes, tabs,
- * newlines, backslashes and non-ASCII.
+ * A deterministic generator of realistic source data in the PostgreSQL contract tables: customers
+ * and profiles, templates whose revisions have both types (and one template whose revisions change
+ * type), conversations, process and conversation scorecards spread unevenly through a window, NULLs
+ * wherever the schema allows them, and text with quotes, tabs, newlines, backslashes and non-ASCII.
  *
- * <p>Everything is set-based SQL ({@code INSERT ... SELECT} over {@code generate_series}),
- * so a million scorecards take minutes, not hours. Pseudo-randomness comes from
- * {@code hashint8extended(i, seed)}, which depends only on the row number and the seed:
- * the same arguments give the same rows whatever plan PostgreSQL picks. Ids start with
- * {@code s<seed>-}, so data sets of different seeds live side by side.
+ * <p>Everything is set-based SQL ({@code INSERT ... SELECT} over {@code generate_series}), so a
+ * million scorecards take minutes, not hours. Pseudo-randomness comes from {@code
+ * hashint8extended(i, seed)}, which depends only on the row number and the seed: the same arguments
+ * give the same rows whatever plan PostgreSQL picks. Ids start with {@code s<seed>-}, so data sets
+ * of different seeds live side by side.
  */
 public final class Seeder {
-  /** What to generate. {@code scorecards} is the number of process scorecards; a fifth as many conversation scorecards come with them. */
+  /**
+   * What to generate. {@code scorecards} is the number of process scorecards; a fifth as many
+   * conversation scorecards come with them.
+   */
   public record Spec(long scorecards, int scoresPerScorecard, ReindexWindow window, long seed) {
     public Spec {
       if (scorecards < 0 || scoresPerScorecard < 0) {
-        throw new IllegalArgumentException("--scorecards and --scores-per-scorecard must not be negative");
+        throw new IllegalArgumentException(
+            "--scorecards and --scores-per-scorecard must not be negative");
       }
     }
 
@@ -34,13 +37,19 @@ public final class Seeder {
   }
 
   /** What was generated. */
-  public record Result(long processScorecards, long conversationScorecards, long scores, long conversations, double seconds) {}
+  public record Result(
+      long processScorecards,
+      long conversationScorecards,
+      long scores,
+      long conversations,
+      double seconds) {}
 
   static final int CUSTOMERS = 4;
   static final int PROFILES_PER_CUSTOMER = 3;
 
   // u(i, k): a uniform number in [0, 1) from row i and stream k, fixed by the seed.
-  private static final String U = "((hashint8extended(%s, ?::bigint * 1000 + %d) & 2147483647)::float8 / 2147483648.0)";
+  private static final String U =
+      "((hashint8extended(%s, ?::bigint * 1000 + %d) & 2147483647)::float8 / 2147483648.0)";
 
   private static String u(String i, int stream) {
     return String.format(U, i, stream);
@@ -57,7 +66,8 @@ public final class Seeder {
     connection.setAutoCommit(false);
     try (Statement st = connection.createStatement()) {
       if (replace) {
-        st.execute("TRUNCATE director.historic_scorecard_scores, director.scorecards, director.scorecard_template_revisions, app.chats");
+        st.execute(
+            "TRUNCATE director.historic_scorecard_scores, director.scorecards, director.scorecard_template_revisions, app.chats");
       }
       st.execute("SET LOCAL synchronous_commit = off");
       templates(connection, spec);
@@ -65,13 +75,16 @@ public final class Seeder {
       long conversations = Math.max(1, conversationScorecards * 2 / 3);
       chats(connection, spec, conversations);
       long process = scorecards(connection, spec, spec.scorecards(), true, 0, conversations);
-      long conversation = scorecards(connection, spec, conversationScorecards, false, spec.scorecards(), conversations);
+      long conversation =
+          scorecards(
+              connection, spec, conversationScorecards, false, spec.scorecards(), conversations);
       long scores = scores(connection, spec);
       connection.commit();
       st.execute("ANALYZE director.scorecards");
       st.execute("ANALYZE director.historic_scorecard_scores");
       connection.commit();
-      return new Result(process, conversation, scores, conversations, (System.nanoTime() - began) / 1e9);
+      return new Result(
+          process, conversation, scores, conversations, (System.nanoTime() - began) / 1e9);
     } catch (SQLException | RuntimeException e) {
       connection.rollback();
       throw e;
@@ -80,9 +93,13 @@ public final class Seeder {
     }
   }
 
-  /** Per profile: a process template (3 revisions), a conversation one (2), one whose revisions alternate 1, 2, 1, and a process one with a single revision. */
+  /**
+   * Per profile: a process template (3 revisions), a conversation one (2), one whose revisions
+   * alternate 1, 2, 1, and a process one with a single revision.
+   */
   private static void templates(Connection c, Spec spec) throws SQLException {
-    String sql = """
+    String sql =
+        """
         INSERT INTO director.scorecard_template_revisions (template_id, revision, customer_id, profile_id, type, title, created_at)
         SELECT ? || 'tpl-' || p || '-' || t.name, rev, ? || 'cust-' || ((p - 1) / %d), ? || 'prof-' || p,
                CASE WHEN t.name = 'mixed' THEN CASE WHEN rev = 2 THEN 2 ELSE 1 END ELSE t.type END,
@@ -91,7 +108,8 @@ public final class Seeder {
         FROM generate_series(1, %d) AS p
         CROSS JOIN (VALUES ('process', 2, 3), ('conversation', 1, 2), ('mixed', 0, 3), ('single', 2, 1)) AS t(name, type, revisions)
         CROSS JOIN LATERAL generate_series(1, t.revisions) AS rev
-        """.formatted(PROFILES_PER_CUSTOMER, CUSTOMERS * PROFILES_PER_CUSTOMER);
+        """
+            .formatted(PROFILES_PER_CUSTOMER, CUSTOMERS * PROFILES_PER_CUSTOMER);
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, spec.prefix());
       ps.setString(2, spec.prefix());
@@ -102,7 +120,8 @@ public final class Seeder {
   }
 
   private static void chats(Connection c, Spec spec, long conversations) throws SQLException {
-    String sql = """
+    String sql =
+        """
         INSERT INTO app.chats (conversation_id, customer_id, profile_id, agent_user_id, channel, language, started_at, ended_at, created_at, updated_at)
         SELECT ? || 'conv-' || i, ? || 'cust-' || ((p - 1) / %d), ? || 'prof-' || p,
                CASE WHEN %s < 0.1 THEN NULL ELSE ? || 'agent-' || (i %% 37) END,
@@ -113,7 +132,14 @@ public final class Seeder {
         FROM (SELECT i, 1 + (i %% %d) AS p,
                      ?::timestamptz + (?::bigint * %s) * interval '1 microsecond' AS ts
               FROM generate_series(1, ?::bigint) AS i) g
-        """.formatted(PROFILES_PER_CUSTOMER, u("i", 1), u("i", 2), u("i", 3), CUSTOMERS * PROFILES_PER_CUSTOMER, u("i", 4));
+        """
+            .formatted(
+                PROFILES_PER_CUSTOMER,
+                u("i", 1),
+                u("i", 2),
+                u("i", 3),
+                CUSTOMERS * PROFILES_PER_CUSTOMER,
+                u("i", 4));
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       int k = 1;
       ps.setString(k++, spec.prefix());
@@ -132,15 +158,18 @@ public final class Seeder {
   }
 
   /**
-   * Scorecards {@code offset+1 .. offset+n}, process or conversation ones. Their
-   * {@code updated_at} is uneven in the window: a square of a uniform number crowds them
-   * towards its start, and every tenth one falls in a busy hour a third of the way in.
+   * Scorecards {@code offset+1 .. offset+n}, process or conversation ones. Their {@code updated_at}
+   * is uneven in the window: a square of a uniform number crowds them towards its start, and every
+   * tenth one falls in a busy hour a third of the way in.
    */
-  private static long scorecards(Connection c, Spec spec, long n, boolean process, long offset, long conversations) throws SQLException {
+  private static long scorecards(
+      Connection c, Spec spec, long n, boolean process, long offset, long conversations)
+      throws SQLException {
     if (n == 0) {
       return 0;
     }
-    String sql = """
+    String sql =
+        """
         WITH revs AS (
           SELECT template_id, revision, customer_id, profile_id, (row_number() OVER (ORDER BY template_id, revision) - 1) AS k
           FROM director.scorecard_template_revisions WHERE type = ? AND template_id LIKE ? || '%%'),
@@ -164,7 +193,9 @@ public final class Seeder {
                g.ts - (1 + g.r_text * 86400 * 3) * interval '1 second',
                g.ts
         FROM g CROSS JOIN nrevs JOIN revs ON revs.k = floor(g.r_rev * nrevs.n)
-        """.formatted(u("i", 5), u("i", 6), u("i", 7), u("i", 8), u("i", 9), u("i", 10), u("i", 11));
+        """
+            .formatted(
+                u("i", 5), u("i", 6), u("i", 7), u("i", 8), u("i", 9), u("i", 10), u("i", 11));
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       int k = 1;
       long length = spec.window().endMicros() - spec.window().startMicros();
@@ -199,7 +230,8 @@ public final class Seeder {
 
   /** Between 0 and 2m scores a scorecard (m on average), so some have none. */
   private static long scores(Connection c, Spec spec) throws SQLException {
-    String sql = """
+    String sql =
+        """
         INSERT INTO director.historic_scorecard_scores (scorecard_id, criterion_id, numeric_value, not_applicable, ai_scored, comment, created_at, updated_at)
         SELECT s.scorecard_id, 'crit-' || j,
                CASE WHEN x.r < 0.1 THEN NULL ELSE round((x.r * 10)::numeric, 4)::float8 + CASE WHEN j %% 7 = 0 THEN 0.0000001 ELSE 0 END END,
@@ -211,7 +243,12 @@ public final class Seeder {
         CROSS JOIN LATERAL generate_series(1, floor(%s * (2 * ? + 1))::int) AS j
         CROSS JOIN LATERAL (SELECT %s AS r, %s AS r2) x
         WHERE s.scorecard_id LIKE ? || '%%'
-        """.formatted(TEXTS, u("hashtext(s.scorecard_id)::bigint", 12), u("hashtext(s.scorecard_id)::bigint * 100 + j", 13), u("hashtext(s.scorecard_id)::bigint * 100 + j", 14));
+        """
+            .formatted(
+                TEXTS,
+                u("hashtext(s.scorecard_id)::bigint", 12),
+                u("hashtext(s.scorecard_id)::bigint * 100 + j", 13),
+                u("hashtext(s.scorecard_id)::bigint * 100 + j", 14));
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       int k = 1;
       ps.setLong(k++, spec.seed());

@@ -1,16 +1,14 @@
 package dev.scorecards.reindex.tools;
-import dev.scorecards.reindex.runners.ExitCodes;
-import dev.scorecards.reindex.runners.RunnerOptions;
 
 import dev.scorecards.reindex.clickhouse.ClickHouseClient;
-import dev.scorecards.reindex.model.ClickHouseMapping;
 import dev.scorecards.reindex.clickhouse.ClickHouseSettings;
+import dev.scorecards.reindex.model.ClickHouseMapping;
 import dev.scorecards.reindex.model.ClickHouseTable;
-import dev.scorecards.reindex.postgres.PostgresQueries;
-import dev.scorecards.reindex.postgres.PostgresSettings;
 import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.model.SourceScore;
 import dev.scorecards.reindex.model.SourceScorecard;
+import dev.scorecards.reindex.postgres.PostgresQueries;
+import dev.scorecards.reindex.postgres.PostgresSettings;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -26,18 +24,21 @@ import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.Row;
 
 /**
- * B1: the original job's loop, re-created in plain Java for the benchmark. Count, then keyset
- * pages of 50 process scorecards (by updated_at, id), one scores query per page, and two
- * ClickHouse INSERTs per page (scorecards, scores), one after the other, as the Temporal
- * activity did. Same mapping as the pipeline.
+ * B1: the original job's loop, re-created in plain Java for the benchmark. Count, then keyset pages
+ * of 50 process scorecards (by updated_at, id), one scores query per page, and two ClickHouse
+ * INSERTs per page (scorecards, scores), one after the other, as the Temporal activity did. Same
+ * mapping as the pipeline.
  */
 public final class BaselineLoop {
   static final int PAGE = 50;
-  private static final DateTimeFormatter CH_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter CH_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
   private BaselineLoop() {}
 
-  public static long[] run(PostgresSettings postgres, ClickHouseSettings clickHouse, ReindexWindow window) throws Exception {
+  public static long[] run(
+      PostgresSettings postgres, ClickHouseSettings clickHouse, ReindexWindow window)
+      throws Exception {
     ClickHouseClient ch = new ClickHouseClient(clickHouse);
     long scorecards = 0;
     long scores = 0;
@@ -47,8 +48,11 @@ public final class BaselineLoop {
         count.setObject(2, window.end().atOffset(ZoneOffset.UTC));
         count.executeQuery().close();
       }
-      PreparedStatement page = c.prepareStatement(PostgresQueries.READ_PROCESS_SCORECARDS
-          + " AND (s.updated_at, s.scorecard_id) > (?, ?) ORDER BY s.updated_at, s.scorecard_id LIMIT " + PAGE);
+      PreparedStatement page =
+          c.prepareStatement(
+              PostgresQueries.READ_PROCESS_SCORECARDS
+                  + " AND (s.updated_at, s.scorecard_id) > (?, ?) ORDER BY s.updated_at, s.scorecard_id LIMIT "
+                  + PAGE);
       PreparedStatement scoreQuery = c.prepareStatement(PostgresQueries.SCORES_OF_SCORECARDS);
       OffsetDateTime lastTime = window.start().atOffset(ZoneOffset.UTC).minusNanos(1_000);
       String lastId = "";
@@ -93,7 +97,8 @@ public final class BaselineLoop {
   }
 
   private static void insert(ClickHouseClient ch, String table, List<Row> rows) {
-    StringBuilder tsv = new StringBuilder("INSERT INTO ").append(table).append(" FORMAT TabSeparated\n");
+    StringBuilder tsv =
+        new StringBuilder("INSERT INTO ").append(table).append(" FORMAT TabSeparated\n");
     for (Row row : rows) {
       Schema schema = row.getSchema();
       for (int i = 0; i < schema.getFieldCount(); i++) {

@@ -1,6 +1,4 @@
 package dev.scorecards.reindex.tools;
-import dev.scorecards.reindex.runners.ExitCodes;
-import dev.scorecards.reindex.runners.RunnerOptions;
 
 import dev.scorecards.reindex.runners.ReindexCli;
 import java.io.File;

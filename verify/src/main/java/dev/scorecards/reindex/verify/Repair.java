@@ -3,8 +3,8 @@ package dev.scorecards.reindex.verify;
 import dev.scorecards.reindex.clickhouse.ClickHouseClient;
 import dev.scorecards.reindex.clickhouse.ClickHouseDeletes;
 import dev.scorecards.reindex.model.ClickHouseTable;
-import dev.scorecards.reindex.run.ReindexConfig;
 import dev.scorecards.reindex.pipeline.ReindexPipeline;
+import dev.scorecards.reindex.run.ReindexConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -12,17 +12,17 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
- * Repairs only what a verification found: every scorecard that is missing, different, extra,
- * or has a missing, different or extra score, and every such conversation, is deleted from
- * ClickHouse (all its rows, then waiting for the mutations), and those PostgreSQL still has
- * are written again through the reindex pipeline. Extra ones PostgreSQL no longer has stay
- * deleted.
+ * Repairs only what a verification found: every scorecard that is missing, different, extra, or has
+ * a missing, different or extra score, and every such conversation, is deleted from ClickHouse (all
+ * its rows, then waiting for the mutations), and those PostgreSQL still has are written again
+ * through the reindex pipeline. Extra ones PostgreSQL no longer has stay deleted.
  */
 public final class Repair {
   private Repair() {}
 
   /** What a repair did. */
-  public record Outcome(int scorecardsAffected, int conversationsAffected, ClickHouseDeletes.Deleted deleted) {}
+  public record Outcome(
+      int scorecardsAffected, int conversationsAffected, ClickHouseDeletes.Deleted deleted) {}
 
   /** The scorecard ids a report's differences touch. */
   static List<String> affectedScorecards(VerificationReport report) {
@@ -47,7 +47,11 @@ public final class Repair {
     return new ArrayList<>(ids);
   }
 
-  public static Outcome run(ReindexConfig config, VerificationReport report, String clickHouseVersion, PipelineOptions options)
+  public static Outcome run(
+      ReindexConfig config,
+      VerificationReport report,
+      String clickHouseVersion,
+      PipelineOptions options)
       throws InterruptedException {
     List<String> ids = affectedScorecards(report);
     List<String> conversationIds = affectedConversations(report);
@@ -58,7 +62,8 @@ public final class Repair {
     ClickHouseDeletes.Deleted deleted = ClickHouseDeletes.submit(clickHouse, ids);
     ClickHouseDeletes.submitConversations(clickHouse, conversationIds);
     ClickHouseDeletes.waitForMutations(clickHouse, ClickHouseDeletes.MUTATION_TIMEOUT);
-    PipelineResult result = ReindexPipeline.buildForIds(config, ids, conversationIds, clickHouseVersion, options).run();
+    PipelineResult result =
+        ReindexPipeline.buildForIds(config, ids, conversationIds, clickHouseVersion, options).run();
     PipelineResult.State state = result.waitUntilFinish();
     if (state != PipelineResult.State.DONE) {
       throw new IllegalStateException("the repair pipeline ended " + state);

@@ -11,13 +11,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What a verification found, per table: the rows on each side, and every difference
- * classified as missing (PostgreSQL has it, ClickHouse not), extra (ClickHouse has it in
- * the window, PostgreSQL not) or different (both, with the differing columns named). Keys
- * are lists of key values: {@code [scorecard_id]} or {@code [scorecard_id, criterion_id]}.
- * Duplicates (rows that FINAL collapses) are information, not differences.
+ * What a verification found, per table: the rows on each side, and every difference classified as
+ * missing (PostgreSQL has it, ClickHouse not), extra (ClickHouse has it in the window, PostgreSQL
+ * not) or different (both, with the differing columns named). Keys are lists of key values: {@code
+ * [scorecard_id]} or {@code [scorecard_id, criterion_id]}. Duplicates (rows that FINAL collapses)
+ * are information, not differences.
  */
-public record VerificationReport(String mode, ReindexWindow window, List<TableReport> tables, double seconds) {
+public record VerificationReport(
+    String mode, ReindexWindow window, List<TableReport> tables, double seconds) {
   public static final int EXAMPLES = 20;
 
   public record Difference(List<String> key, List<String> columns) {}
@@ -47,19 +48,40 @@ public record VerificationReport(String mode, ReindexWindow window, List<TableRe
   /** The short table and up to {@value #EXAMPLES} example ids per class. */
   public String describe() {
     StringBuilder out = new StringBuilder();
-    out.append(String.format("verification of %s %s: %s (%.1f s)%n", mode, window, equal() ? "ClickHouse equals PostgreSQL" : "DIFFERENCES FOUND", seconds));
-    out.append(String.format("  %-12s %12s %12s %10s %10s %10s %12s%n", "table", "postgres", "clickhouse", "missing", "extra", "different", "duplicates"));
+    out.append(
+        String.format(
+            "verification of %s %s: %s (%.1f s)%n",
+            mode, window, equal() ? "ClickHouse equals PostgreSQL" : "DIFFERENCES FOUND", seconds));
+    out.append(
+        String.format(
+            "  %-12s %12s %12s %10s %10s %10s %12s%n",
+            "table", "postgres", "clickhouse", "missing", "extra", "different", "duplicates"));
     for (TableReport t : tables) {
-      out.append(String.format("  %-12s %,12d %,12d %,10d %,10d %,10d %,12d%n",
-          t.table(), t.postgresRows(), t.clickHouseRows(), t.missing().size(), t.extra().size(), t.different().size(), t.duplicates()));
+      out.append(
+          String.format(
+              "  %-12s %,12d %,12d %,10d %,10d %,10d %,12d%n",
+              t.table(),
+              t.postgresRows(),
+              t.clickHouseRows(),
+              t.missing().size(),
+              t.extra().size(),
+              t.different().size(),
+              t.duplicates()));
     }
     for (TableReport t : tables) {
       examples(out, t.table() + " missing", t.missing());
       examples(out, t.table() + " extra", t.extra());
       if (!t.different().isEmpty()) {
         out.append("  ").append(t.table()).append(" different:\n");
-        t.different().stream().limit(EXAMPLES).forEach(d -> out.append("    ").append(String.join(" / ", d.key()))
-            .append("  columns: ").append(String.join(", ", d.columns())).append('\n'));
+        t.different().stream()
+            .limit(EXAMPLES)
+            .forEach(
+                d ->
+                    out.append("    ")
+                        .append(String.join(" / ", d.key()))
+                        .append("  columns: ")
+                        .append(String.join(", ", d.columns()))
+                        .append('\n'));
       }
     }
     return out.toString();
@@ -68,7 +90,9 @@ public record VerificationReport(String mode, ReindexWindow window, List<TableRe
   private static void examples(StringBuilder out, String what, List<List<String>> keys) {
     if (!keys.isEmpty()) {
       out.append("  ").append(what).append(":\n");
-      keys.stream().limit(EXAMPLES).forEach(k -> out.append("    ").append(String.join(" / ", k)).append('\n'));
+      keys.stream()
+          .limit(EXAMPLES)
+          .forEach(k -> out.append("    ").append(String.join(" / ", k)).append('\n'));
     }
   }
 

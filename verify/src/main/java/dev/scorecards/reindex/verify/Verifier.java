@@ -4,9 +4,9 @@ import dev.scorecards.reindex.clickhouse.ClickHouseClient;
 import dev.scorecards.reindex.clickhouse.ClickHouseSettings;
 import dev.scorecards.reindex.model.Flow;
 import dev.scorecards.reindex.model.Mode;
+import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.postgres.PostgresQueries;
 import dev.scorecards.reindex.postgres.PostgresSettings;
-import dev.scorecards.reindex.model.ReindexWindow;
 import java.math.BigInteger;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -29,21 +29,21 @@ import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 
 /**
- * Proves that ClickHouse (read with FINAL) holds exactly what PostgreSQL maps to for the
- * process scorecards of a window, and finds every difference when it does not, without
- * moving a clean window's rows into the JVM.
+ * Proves that ClickHouse (read with FINAL) holds exactly what PostgreSQL maps to for the process
+ * scorecards of a window, and finds every difference when it does not, without moving a clean
+ * window's rows into the JVM.
  *
- * <p>Both databases compute, per bucket of scorecard ids (the id's last characters), the
- * count and the sum of 64-bit hashes of each row's canonical text ({@link CanonicalSql}).
- * Buckets whose checksums agree are done; the others are split into longer prefixes, the way
- * data-diff bisects, until a bucket holds at most {@link #LEAF_ROWS} rows, whose rows are then
- * fetched from both sides and compared column by column. All buckets of a level are checked
- * with one query per table and side, run in parallel.
+ * <p>Both databases compute, per bucket of scorecard ids (the id's last characters), the count and
+ * the sum of 64-bit hashes of each row's canonical text ({@link CanonicalSql}). Buckets whose
+ * checksums agree are done; the others are split into longer prefixes, the way data-diff bisects,
+ * until a bucket holds at most {@link #LEAF_ROWS} rows, whose rows are then fetched from both sides
+ * and compared column by column. All buckets of a level are checked with one query per table and
+ * side, run in parallel.
  *
- * <p>Which ClickHouse rows are in the window: ClickHouse keeps whole seconds, so a row whose
- * {@code update_time} is a second wholly inside the window is in; a row in a second that the
- * window cuts (when a bound is not a whole second) is in only when PostgreSQL has that
- * scorecard in the window, because from the second alone nobody can tell.
+ * <p>Which ClickHouse rows are in the window: ClickHouse keeps whole seconds, so a row whose {@code
+ * update_time} is a second wholly inside the window is in; a row in a second that the window cuts
+ * (when a bound is not a whole second) is in only when PostgreSQL has that scorecard in the window,
+ * because from the second alone nobody can tell.
  */
 public final class Verifier {
   static final int LEAF_ROWS = 5_000;
@@ -59,7 +59,8 @@ public final class Verifier {
     this.postgres = postgres;
     // FINAL must collapse versions before the window filter; moving the filter to PREWHERE
     // would let an old version inside the window through.
-    this.clickHouse = new ClickHouseClient(clickHouse).withSetting("optimize_move_to_prewhere", "0");
+    this.clickHouse =
+        new ClickHouseClient(clickHouse).withSetting("optimize_move_to_prewhere", "0");
     this.database = clickHouse.database();
   }
 
@@ -72,7 +73,8 @@ public final class Verifier {
   }
 
   /** Verifies what a run of {@code mode} writes for a window: every flow, every table. */
-  public VerificationReport verify(ReindexWindow window, Mode mode) throws SQLException, InterruptedException {
+  public VerificationReport verify(ReindexWindow window, Mode mode)
+      throws SQLException, InterruptedException {
     long began = System.nanoTime();
     ExecutorService pool = Executors.newFixedThreadPool(6);
     try {
@@ -83,10 +85,17 @@ public final class Verifier {
         }
         Scope scope = new Scope(flow, window);
         for (List<VerifiedTable> family : scope.families) {
-          // Duplicates are the rows ClickHouse holds without FINAL beyond those FINAL keeps (the checksums' counts).
+          // Duplicates are the rows ClickHouse holds without FINAL beyond those FINAL keeps (the
+          // checksums' counts).
           Map<VerifiedTable, Future<Long>> physicalRows = new LinkedHashMap<>();
           for (VerifiedTable t : family) {
-            physicalRows.put(t, pool.submit(() -> clickHouse.count("SELECT count()" + scope.clickHouseFrom(t).replaceFirst(" FINAL WHERE", " WHERE"))));
+            physicalRows.put(
+                t,
+                pool.submit(
+                    () ->
+                        clickHouse.count(
+                            "SELECT count()"
+                                + scope.clickHouseFrom(t).replaceFirst(" FINAL WHERE", " WHERE"))));
           }
           Map<VerifiedTable, Accumulator> familyFound = descend(pool, scope, family);
           for (var e : familyFound.entrySet()) {
@@ -99,9 +108,17 @@ public final class Verifier {
       List<VerificationReport.TableReport> tables = new ArrayList<>();
       for (var e : found.entrySet()) {
         Accumulator a = e.getValue();
-        tables.add(new VerificationReport.TableReport(e.getKey(), a.postgresRows, a.clickHouseRows,
-            sorted(a.missing), sorted(a.extra), a.different.stream().sorted((x, y) -> x.key().toString().compareTo(y.key().toString())).toList(),
-            a.duplicates));
+        tables.add(
+            new VerificationReport.TableReport(
+                e.getKey(),
+                a.postgresRows,
+                a.clickHouseRows,
+                sorted(a.missing),
+                sorted(a.extra),
+                a.different.stream()
+                    .sorted((x, y) -> x.key().toString().compareTo(y.key().toString()))
+                    .toList(),
+                a.duplicates));
       }
       return new VerificationReport(mode.name(), window, tables, (System.nanoTime() - began) / 1e9);
     } finally {
@@ -110,7 +127,8 @@ public final class Verifier {
   }
 
   /** Checksums, bisection and row comparison for tables bucketed by the same id. */
-  private Map<VerifiedTable, Accumulator> descend(ExecutorService pool, Scope scope, List<VerifiedTable> family)
+  private Map<VerifiedTable, Accumulator> descend(
+      ExecutorService pool, Scope scope, List<VerifiedTable> family)
       throws SQLException, InterruptedException {
     Map<VerifiedTable, Accumulator> found = new LinkedHashMap<>();
     for (VerifiedTable t : family) {
@@ -120,15 +138,18 @@ public final class Verifier {
     int length = FIRST_PREFIX;
     boolean top = true;
     while (!prefixes.isEmpty()) {
-      Map<VerifiedTable, Map<String, Checksum>[]> level = checksums(pool, scope, family, prefixes, length);
+      Map<VerifiedTable, Map<String, Checksum>[]> level =
+          checksums(pool, scope, family, prefixes, length);
       Set<String> dirty = new TreeSet<>();
       Map<String, Long> largest = new HashMap<>();
       for (var entry : level.entrySet()) {
         Map<String, Checksum> pg = entry.getValue()[0];
         Map<String, Checksum> ch = entry.getValue()[1];
         if (top) {
-          found.get(entry.getKey()).postgresRows = pg.values().stream().mapToLong(Checksum::count).sum();
-          found.get(entry.getKey()).clickHouseRows = ch.values().stream().mapToLong(Checksum::count).sum();
+          found.get(entry.getKey()).postgresRows =
+              pg.values().stream().mapToLong(Checksum::count).sum();
+          found.get(entry.getKey()).clickHouseRows =
+              ch.values().stream().mapToLong(Checksum::count).sum();
         }
         Set<String> buckets = new HashSet<>(pg.keySet());
         buckets.addAll(ch.keySet());
@@ -189,8 +210,10 @@ public final class Verifier {
     final Flow flow;
     final ReindexWindow window;
     final List<List<VerifiedTable>> families;
+
     /** Which ClickHouse scorecards belong to the window. */
     final String clickHouseScorecards;
+
     /** Which ClickHouse conversations belong to the window (conversation flow). */
     final String clickHouseConversations;
 
@@ -200,23 +223,40 @@ public final class Verifier {
       if (flow == Flow.PROCESS) {
         families = List.of(List.of(VerifiedTable.PROCESS_SCORECARDS, VerifiedTable.PROCESS_SCORES));
         clickHouseConversations = null;
-        clickHouseScorecards = "is_process_scorecard = 1 AND ("
-            + inWindow("scorecard_id", edgeIds("SELECT s.scorecard_id" + PostgresQueries.PROCESS_SCORECARDS_FROM
-                + " AND (s.updated_at < ? OR s.updated_at >= ?)")) + ")";
+        clickHouseScorecards =
+            "is_process_scorecard = 1 AND ("
+                + inWindow(
+                    "scorecard_id",
+                    edgeIds(
+                        "SELECT s.scorecard_id"
+                            + PostgresQueries.PROCESS_SCORECARDS_FROM
+                            + " AND (s.updated_at < ? OR s.updated_at >= ?)"))
+                + ")";
       } else {
-        families = List.of(List.of(VerifiedTable.CONVERSATIONS),
-            List.of(VerifiedTable.CONVERSATION_SCORECARDS, VerifiedTable.CONVERSATION_SCORES));
-        clickHouseConversations = inWindow("conversation_id", edgeIds("SELECT c.conversation_id" + PostgresQueries.CONVERSATIONS_FROM
-            + " AND (c.updated_at < ? OR c.updated_at >= ?)"));
-        clickHouseScorecards = "is_process_scorecard = 0 AND conversation_id IN (SELECT conversation_id FROM " + database
-            + ".conversations FINAL WHERE " + clickHouseConversations + ")";
+        families =
+            List.of(
+                List.of(VerifiedTable.CONVERSATIONS),
+                List.of(VerifiedTable.CONVERSATION_SCORECARDS, VerifiedTable.CONVERSATION_SCORES));
+        clickHouseConversations =
+            inWindow(
+                "conversation_id",
+                edgeIds(
+                    "SELECT c.conversation_id"
+                        + PostgresQueries.CONVERSATIONS_FROM
+                        + " AND (c.updated_at < ? OR c.updated_at >= ?)"));
+        clickHouseScorecards =
+            "is_process_scorecard = 0 AND conversation_id IN (SELECT conversation_id FROM "
+                + database
+                + ".conversations FINAL WHERE "
+                + clickHouseConversations
+                + ")";
       }
     }
 
     /**
-     * ClickHouse keeps whole seconds: a row whose {@code update_time} is a second wholly inside
-     * the window is in; a row in a second that a non-whole bound cuts is in only when
-     * PostgreSQL has that id in the window ({@code edgeIds}).
+     * ClickHouse keeps whole seconds: a row whose {@code update_time} is a second wholly inside the
+     * window is in; a row in a second that a non-whole bound cuts is in only when PostgreSQL has
+     * that id in the window ({@code edgeIds}).
      */
     private String inWindow(String idColumn, List<String> edgeIds) {
       long floorStart = Math.floorDiv(window.startMicros(), 1_000_000L);
@@ -224,7 +264,12 @@ public final class Verifier {
       long[] ceil = window.clickHouseSeconds();
       List<String> clauses = new ArrayList<>();
       if (ceil[0] < floorEnd) {
-        clauses.add("(update_time >= toDateTime(" + ceil[0] + ") AND update_time < toDateTime(" + floorEnd + "))");
+        clauses.add(
+            "(update_time >= toDateTime("
+                + ceil[0]
+                + ") AND update_time < toDateTime("
+                + floorEnd
+                + "))");
       }
       Set<Long> cutSeconds = new TreeSet<>();
       if (floorStart < ceil[0]) {
@@ -234,18 +279,27 @@ public final class Verifier {
         cutSeconds.add(floorEnd);
       }
       if (!cutSeconds.isEmpty() && !edgeIds.isEmpty()) {
-        clauses.add("(toUInt32(update_time) IN (" + cutSeconds.stream().map(String::valueOf).collect(Collectors.joining(","))
-            + ") AND " + idColumn + " IN (" + edgeIds.stream().map(ClickHouseClient::quote).collect(Collectors.joining(",")) + "))");
+        clauses.add(
+            "(toUInt32(update_time) IN ("
+                + cutSeconds.stream().map(String::valueOf).collect(Collectors.joining(","))
+                + ") AND "
+                + idColumn
+                + " IN ("
+                + edgeIds.stream().map(ClickHouseClient::quote).collect(Collectors.joining(","))
+                + "))");
       }
       return clauses.isEmpty() ? "0" : "(" + String.join(" OR ", clauses) + ")";
     }
 
-    /** The ids PostgreSQL has in the window in the seconds a non-whole bound cuts (usually none). */
+    /**
+     * The ids PostgreSQL has in the window in the seconds a non-whole bound cuts (usually none).
+     */
     private List<String> edgeIds(String sql) throws SQLException {
       long[] ceil = window.clickHouseSeconds();
       long floorEndMicros = Math.floorDiv(window.endMicros(), 1_000_000L) * 1_000_000L;
       List<String> ids = new ArrayList<>();
-      try (Connection c = postgres.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+      try (Connection c = postgres.connect();
+          PreparedStatement ps = c.prepareStatement(sql)) {
         ps.setObject(1, ReindexWindow.toOffsetDateTime(window.startMicros()));
         ps.setObject(2, ReindexWindow.toOffsetDateTime(window.endMicros()));
         ps.setObject(3, ReindexWindow.toOffsetDateTime(ceil[0] * 1_000_000L));
@@ -267,7 +321,11 @@ public final class Verifier {
         case SCORECARDS:
           return clickHouseScorecards;
         default:
-          return "scorecard_id IN (SELECT scorecard_id FROM " + database + ".scorecards FINAL WHERE " + clickHouseScorecards + ")";
+          return "scorecard_id IN (SELECT scorecard_id FROM "
+              + database
+              + ".scorecards FINAL WHERE "
+              + clickHouseScorecards
+              + ")";
       }
     }
 
@@ -276,9 +334,18 @@ public final class Verifier {
       return " FROM " + database + "." + t.name() + " FINAL WHERE (" + clickHouseCondition(t) + ")";
     }
 
-    /** The same, widened by the ids PostgreSQL has (external table {@code pg}), for row comparison. */
+    /**
+     * The same, widened by the ids PostgreSQL has (external table {@code pg}), for row comparison.
+     */
     String clickHouseFromWithPostgresIds(VerifiedTable t) {
-      return " FROM " + database + "." + t.name() + " FINAL WHERE (" + clickHouseCondition(t) + " OR " + t.bucketColumn()
+      return " FROM "
+          + database
+          + "."
+          + t.name()
+          + " FINAL WHERE ("
+          + clickHouseCondition(t)
+          + " OR "
+          + t.bucketColumn()
           + " IN (SELECT id FROM pg))";
     }
   }
@@ -287,12 +354,28 @@ public final class Verifier {
 
   @SuppressWarnings("unchecked")
   private Map<VerifiedTable, Map<String, Checksum>[]> checksums(
-      ExecutorService pool, Scope scope, List<VerifiedTable> family, List<String> prefixes, int length) throws InterruptedException, SQLException {
+      ExecutorService pool,
+      Scope scope,
+      List<VerifiedTable> family,
+      List<String> prefixes,
+      int length)
+      throws InterruptedException, SQLException {
     Map<VerifiedTable, Future<Map<String, Checksum>>[]> futures = new LinkedHashMap<>();
     for (VerifiedTable t : family) {
-      futures.put(t, new Future[] {
-          pool.submit(() -> timed("postgres " + scope.flow + " " + t.name() + " " + length, () -> postgresChecksums(t, scope, prefixes, length))),
-          pool.submit(() -> timed("clickhouse " + scope.flow + " " + t.name() + " " + length, () -> clickHouseChecksums(t, scope, prefixes, length)))});
+      futures.put(
+          t,
+          new Future[] {
+            pool.submit(
+                () ->
+                    timed(
+                        "postgres " + scope.flow + " " + t.name() + " " + length,
+                        () -> postgresChecksums(t, scope, prefixes, length))),
+            pool.submit(
+                () ->
+                    timed(
+                        "clickhouse " + scope.flow + " " + t.name() + " " + length,
+                        () -> clickHouseChecksums(t, scope, prefixes, length)))
+          });
     }
     Map<VerifiedTable, Map<String, Checksum>[]> result = new LinkedHashMap<>();
     for (var e : futures.entrySet()) {
@@ -327,29 +410,50 @@ public final class Verifier {
     }
   }
 
-  private Map<String, Checksum> postgresChecksums(VerifiedTable t, Scope scope, List<String> prefixes, int length) throws SQLException {
+  private Map<String, Checksum> postgresChecksums(
+      VerifiedTable t, Scope scope, List<String> prefixes, int length) throws SQLException {
     String id = t.postgresBucketId();
-    String sql = "SELECT " + CanonicalSql.postgresBucket(id, length) + ", count(*), sum(" + CanonicalSql.postgresRowHash(t.postgresCanonical()) + ")::text"
-        + t.postgresFrom() + postgresPrefixFilter(id, prefixes) + " GROUP BY 1";
+    String sql =
+        "SELECT "
+            + CanonicalSql.postgresBucket(id, length)
+            + ", count(*), sum("
+            + CanonicalSql.postgresRowHash(t.postgresCanonical())
+            + ")::text"
+            + t.postgresFrom()
+            + postgresPrefixFilter(id, prefixes)
+            + " GROUP BY 1";
     Map<String, Checksum> buckets = new HashMap<>();
-    try (Connection c = postgres.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+    try (Connection c = postgres.connect();
+        PreparedStatement ps = c.prepareStatement(sql)) {
       bindWindowAndPrefixes(ps, scope.window, prefixes);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          buckets.put(rs.getString(1), new Checksum(rs.getLong(2), new BigInteger(rs.getString(3)).mod(TWO_TO_64).longValue()));
+          buckets.put(
+              rs.getString(1),
+              new Checksum(
+                  rs.getLong(2), new BigInteger(rs.getString(3)).mod(TWO_TO_64).longValue()));
         }
       }
     }
     return buckets;
   }
 
-  private Map<String, Checksum> clickHouseChecksums(VerifiedTable t, Scope scope, List<String> prefixes, int length) {
-    String sql = "SELECT " + CanonicalSql.clickHouseBucket(t.bucketColumn(), length) + " AS bucket, count(), sum("
-        + CanonicalSql.clickHouseRowHash(t.clickHouseCanonical()) + ")" + scope.clickHouseFrom(t) + clickHousePrefixFilter(t.bucketColumn(), prefixes)
-        + " GROUP BY bucket";
+  private Map<String, Checksum> clickHouseChecksums(
+      VerifiedTable t, Scope scope, List<String> prefixes, int length) {
+    String sql =
+        "SELECT "
+            + CanonicalSql.clickHouseBucket(t.bucketColumn(), length)
+            + " AS bucket, count(), sum("
+            + CanonicalSql.clickHouseRowHash(t.clickHouseCanonical())
+            + ")"
+            + scope.clickHouseFrom(t)
+            + clickHousePrefixFilter(t.bucketColumn(), prefixes)
+            + " GROUP BY bucket";
     Map<String, Checksum> buckets = new HashMap<>();
     for (List<String> row : clickHouse.rows(sql)) {
-      buckets.put(row.get(0), new Checksum(Long.parseLong(row.get(1)), new BigInteger(row.get(2)).longValue()));
+      buckets.put(
+          row.get(0),
+          new Checksum(Long.parseLong(row.get(1)), new BigInteger(row.get(2)).longValue()));
     }
     return buckets;
   }
@@ -365,11 +469,15 @@ public final class Verifier {
     if (prefixes.size() == 1 && prefixes.get(0).isEmpty()) {
       return "";
     }
-    return " AND " + CanonicalSql.clickHouseBucket(bucketColumn, prefixes.get(0).length()) + " IN ("
-        + prefixes.stream().map(ClickHouseClient::quote).collect(Collectors.joining(",")) + ")";
+    return " AND "
+        + CanonicalSql.clickHouseBucket(bucketColumn, prefixes.get(0).length())
+        + " IN ("
+        + prefixes.stream().map(ClickHouseClient::quote).collect(Collectors.joining(","))
+        + ")";
   }
 
-  private static void bindWindowAndPrefixes(PreparedStatement ps, ReindexWindow window, List<String> prefixes) throws SQLException {
+  private static void bindWindowAndPrefixes(
+      PreparedStatement ps, ReindexWindow window, List<String> prefixes) throws SQLException {
     ps.setObject(1, ReindexWindow.toOffsetDateTime(window.startMicros()));
     ps.setObject(2, ReindexWindow.toOffsetDateTime(window.endMicros()));
     if (!(prefixes.size() == 1 && prefixes.get(0).isEmpty())) {
@@ -379,13 +487,18 @@ public final class Verifier {
 
   // ---- row comparison in the leaf buckets ----
 
-  private void compareRows(Scope scope, List<VerifiedTable> family, List<String> leaves, Map<VerifiedTable, Accumulator> found)
+  private void compareRows(
+      Scope scope,
+      List<VerifiedTable> family,
+      List<String> leaves,
+      Map<VerifiedTable, Accumulator> found)
       throws SQLException {
     Map<VerifiedTable, Map<List<String>, List<String>>> pgRows = new LinkedHashMap<>();
     for (VerifiedTable t : family) {
       pgRows.put(t, postgresRows(t, scope, leaves));
     }
-    // The first table of a family is keyed by the family's bucketing id (conversations, scorecards).
+    // The first table of a family is keyed by the family's bucketing id (conversations,
+    // scorecards).
     StringBuilder pgIds = new StringBuilder();
     for (List<String> key : pgRows.get(family.get(0)).keySet()) {
       pgIds.append(ClickHouseClient.tsvField(key.get(0))).append('\n');
@@ -393,7 +506,8 @@ public final class Verifier {
     for (VerifiedTable t : family) {
       Map<List<String>, List<String>> pg = pgRows.get(t);
       Set<List<String>> inClickHouseWindow = new HashSet<>();
-      Map<List<String>, List<String>> ch = clickHouseRows(t, scope, leaves, pgIds, inClickHouseWindow);
+      Map<List<String>, List<String>> ch =
+          clickHouseRows(t, scope, leaves, pgIds, inClickHouseWindow);
       Accumulator a = found.get(t);
       for (var e : pg.entrySet()) {
         List<String> other = ch.get(e.getKey());
@@ -418,11 +532,18 @@ public final class Verifier {
   }
 
   /** Key to canonical values, for the window's rows in the given buckets. */
-  private Map<List<String>, List<String>> postgresRows(VerifiedTable t, Scope scope, List<String> leaves) throws SQLException {
-    String sql = "SELECT " + String.join(", ", t.postgresKey()) + ", " + String.join(", ", t.postgresCanonical())
-        + t.postgresFrom() + postgresPrefixFilter(t.postgresBucketId(), leaves);
+  private Map<List<String>, List<String>> postgresRows(
+      VerifiedTable t, Scope scope, List<String> leaves) throws SQLException {
+    String sql =
+        "SELECT "
+            + String.join(", ", t.postgresKey())
+            + ", "
+            + String.join(", ", t.postgresCanonical())
+            + t.postgresFrom()
+            + postgresPrefixFilter(t.postgresBucketId(), leaves);
     Map<List<String>, List<String>> rows = new HashMap<>();
-    try (Connection c = postgres.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+    try (Connection c = postgres.connect();
+        PreparedStatement ps = c.prepareStatement(sql)) {
       bindWindowAndPrefixes(ps, scope.window, leaves);
       try (ResultSet rs = ps.executeQuery()) {
         int keys = t.key().size();
@@ -444,16 +565,28 @@ public final class Verifier {
   }
 
   /**
-   * Key to canonical values for ClickHouse rows in the given buckets; the keys of rows that
-   * belong to the window by ClickHouse's own condition go into {@code inWindow} (only those can
-   * be extra). Rows of scorecards PostgreSQL has are included whatever their update_time, so
-   * that a wrong version is reported as different rather than as missing.
+   * Key to canonical values for ClickHouse rows in the given buckets; the keys of rows that belong
+   * to the window by ClickHouse's own condition go into {@code inWindow} (only those can be extra).
+   * Rows of scorecards PostgreSQL has are included whatever their update_time, so that a wrong
+   * version is reported as different rather than as missing.
    */
   private Map<List<String>, List<String>> clickHouseRows(
-      VerifiedTable t, Scope scope, List<String> leaves, CharSequence pgIds, Set<List<String>> inWindow) {
-    String sql = "SELECT " + String.join(", ", t.key()) + ", " + String.join(", ", t.clickHouseCanonical())
-        + ", if(" + scope.clickHouseCondition(t) + ", '1', '0')" + scope.clickHouseFromWithPostgresIds(t)
-        + clickHousePrefixFilter(t.bucketColumn(), leaves) + " FORMAT TabSeparated";
+      VerifiedTable t,
+      Scope scope,
+      List<String> leaves,
+      CharSequence pgIds,
+      Set<List<String>> inWindow) {
+    String sql =
+        "SELECT "
+            + String.join(", ", t.key())
+            + ", "
+            + String.join(", ", t.clickHouseCanonical())
+            + ", if("
+            + scope.clickHouseCondition(t)
+            + ", '1', '0')"
+            + scope.clickHouseFromWithPostgresIds(t)
+            + clickHousePrefixFilter(t.bucketColumn(), leaves)
+            + " FORMAT TabSeparated";
     String body = clickHouse.executeWithExternalTable(sql, "pg", "id String", pgIds);
     Map<List<String>, List<String>> rows = new HashMap<>();
     int keys = t.key().size();
@@ -466,5 +599,4 @@ public final class Verifier {
     }
     return rows;
   }
-
 }

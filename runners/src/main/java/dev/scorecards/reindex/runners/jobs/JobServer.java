@@ -17,11 +17,11 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 
 /**
- * The job handler over HTTP: {@code POST /v1/jobs} takes a {@code Job} as proto JSON,
- * {@code GET /v1/jobs/{id}} returns its state. Callers authenticate with a bearer token;
- * the caller and its role come from the tokens file, never from the request body. Every
- * refusal is a status with a one-line reason: 401 without a valid token, 403 for a role that
- * may not, 400 for an invalid payload, 404 for an unknown job.
+ * The job handler over HTTP: {@code POST /v1/jobs} takes a {@code Job} as proto JSON, {@code GET
+ * /v1/jobs/{id}} returns its state. Callers authenticate with a bearer token; the caller and its
+ * role come from the tokens file, never from the request body. Every refusal is a status with a
+ * one-line reason: 401 without a valid token, 403 for a role that may not, 400 for an invalid
+ * payload, 404 for an unknown job.
  */
 public final class JobServer implements AutoCloseable {
   private static final int MAX_BODY = 1 << 20;
@@ -30,7 +30,8 @@ public final class JobServer implements AutoCloseable {
   private final Tokens tokens;
   private final ObjectMapper json = new ObjectMapper();
 
-  public JobServer(InetSocketAddress address, Tokens tokens, JobHandler handler) throws IOException {
+  public JobServer(InetSocketAddress address, Tokens tokens, JobHandler handler)
+      throws IOException {
     this.tokens = tokens;
     this.handler = handler;
     this.server = HttpServer.create(address, 0);
@@ -60,7 +61,10 @@ public final class JobServer implements AutoCloseable {
         try {
           job = parseJob(exchange.getRequestBody());
         } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
-          respond(exchange, 400, Map.of("error", "the body is not a Job in proto JSON: " + firstLine(e.getMessage())));
+          respond(
+              exchange,
+              400,
+              Map.of("error", "the body is not a Job in proto JSON: " + firstLine(e.getMessage())));
           return;
         }
         // The creator is whoever authenticated, whatever the body says.
@@ -76,7 +80,10 @@ public final class JobServer implements AutoCloseable {
           respond(exchange, 200, state(state.get()));
         }
       } else {
-        respond(exchange, 404, Map.of("error", "no such endpoint: " + exchange.getRequestMethod() + " " + path));
+        respond(
+            exchange,
+            404,
+            Map.of("error", "no such endpoint: " + exchange.getRequestMethod() + " " + path));
       }
     } catch (JobHandler.Refused e) {
       respond(exchange, e.status, Map.of("error", e.getMessage()));
@@ -113,8 +120,17 @@ public final class JobServer implements AutoCloseable {
     out.put("create_time", s.createTime().toString());
     out.put("progress", Map.of("done", s.done(), "total", s.total()));
     if (s.counts() != null) {
-      out.put("counts", Map.of("scorecards_written", s.counts().scorecardsWritten(), "scores_written", s.counts().scoresWritten(),
-          "scorecard_rows_deleted", s.counts().scorecardRowsDeleted(), "score_rows_deleted", s.counts().scoreRowsDeleted()));
+      out.put(
+          "counts",
+          Map.of(
+              "scorecards_written",
+              s.counts().scorecardsWritten(),
+              "scores_written",
+              s.counts().scoresWritten(),
+              "scorecard_rows_deleted",
+              s.counts().scorecardRowsDeleted(),
+              "score_rows_deleted",
+              s.counts().scoreRowsDeleted()));
     }
     if (s.reason() != null) {
       out.put("reason", s.reason());

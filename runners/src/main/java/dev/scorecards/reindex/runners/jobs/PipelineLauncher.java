@@ -1,25 +1,25 @@
 package dev.scorecards.reindex.runners.jobs;
 
-import dev.scorecards.reindex.model.Mode;
 import dev.scorecards.reindex.clickhouse.ClickHouseSettings;
+import dev.scorecards.reindex.model.Mode;
+import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.postgres.PostgresSettings;
+import dev.scorecards.reindex.proto.ReindexProcessScorecardsInput;
 import dev.scorecards.reindex.run.ReindexConfig;
 import dev.scorecards.reindex.run.ReindexJob;
 import dev.scorecards.reindex.run.ResumableReindex;
-import dev.scorecards.reindex.model.ReindexWindow;
-import dev.scorecards.reindex.proto.ReindexProcessScorecardsInput;
 import dev.scorecards.reindex.runners.Launch;
 import dev.scorecards.reindex.runners.ReindexSettings;
 import dev.scorecards.reindex.runners.Settings;
-import java.util.List;
-import java.util.Map;
 import dev.scorecards.reindex.verify.VerificationReport;
 import dev.scorecards.reindex.verify.Verifier;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 
 /**
- * Launches the process reindex for a job: the same run and verification as {@code reindex run},
- * on the runner, chunk size and back-off the server was started with.
+ * Launches the process reindex for a job: the same run and verification as {@code reindex run}, on
+ * the runner, chunk size and back-off the server was started with.
  */
 public final class PipelineLauncher implements JobHandler.Launcher {
   private final Launch launch;
@@ -30,37 +30,75 @@ public final class PipelineLauncher implements JobHandler.Launcher {
 
   /** The default launch (DirectRunner) against these databases. */
   public PipelineLauncher(PostgresSettings postgres, ClickHouseSettings clickHouse) {
-    this(Launch.of(Settings.fromEnvironment(Map.of()), List.of(), Map.of()).withConnections(postgres, clickHouse));
+    this(
+        Launch.of(Settings.fromEnvironment(Map.of()), List.of(), Map.of())
+            .withConnections(postgres, clickHouse));
   }
 
   @Override
-  public JobHandler.Counts launch(ReindexProcessScorecardsInput input, JobHandler.ProgressSink progress) throws Exception {
-    ReindexWindow window = ReindexWindow.of(
-        Instant.ofEpochSecond(input.getStartTime().getSeconds(), input.getStartTime().getNanos()),
-        Instant.ofEpochSecond(input.getEndTime().getSeconds(), input.getEndTime().getNanos()));
-    ReindexSettings job = new ReindexSettings(Mode.process, window, input.getBatchSize(), input.getCleanUpBeforeWrite(),
-        input.getMaxAttempts() > 0 ? input.getMaxAttempts() : 6,
-        input.hasHeartbeatTimeout() && (input.getHeartbeatTimeout().getSeconds() > 0 || input.getHeartbeatTimeout().getNanos() > 0)
-            ? java.time.Duration.ofSeconds(input.getHeartbeatTimeout().getSeconds(), input.getHeartbeatTimeout().getNanos())
-            : java.time.Duration.ofMinutes(5));
+  public JobHandler.Counts launch(
+      ReindexProcessScorecardsInput input, JobHandler.ProgressSink progress) throws Exception {
+    ReindexWindow window =
+        ReindexWindow.of(
+            Instant.ofEpochSecond(
+                input.getStartTime().getSeconds(), input.getStartTime().getNanos()),
+            Instant.ofEpochSecond(input.getEndTime().getSeconds(), input.getEndTime().getNanos()));
+    ReindexSettings job =
+        new ReindexSettings(
+            Mode.process,
+            window,
+            input.getBatchSize(),
+            input.getCleanUpBeforeWrite(),
+            input.getMaxAttempts() > 0 ? input.getMaxAttempts() : 6,
+            input.hasHeartbeatTimeout()
+                    && (input.getHeartbeatTimeout().getSeconds() > 0
+                        || input.getHeartbeatTimeout().getNanos() > 0)
+                ? java.time.Duration.ofSeconds(
+                    input.getHeartbeatTimeout().getSeconds(),
+                    input.getHeartbeatTimeout().getNanos())
+                : java.time.Duration.ofMinutes(5));
     ReindexConfig config = launch.config(job);
     ResumableReindex.Policy policy = launch.policy(job);
-    ResumableReindex.Outcome outcome = ResumableReindex.run(config, policy, launch.runner().pipelineOptionsInBackground(), null, c -> {
-      VerificationReport report = new Verifier(c.postgres(), c.clickHouse()).verify(c.window());
-      return report.equal() ? null : report.tables().stream()
-          .map(t -> t.table() + " " + t.missing().size() + " missing, " + t.extra().size() + " extra, " + t.different().size() + " different")
-          .reduce((a, b) -> a + "; " + b).orElse("");
-    }, new ResumableReindex.Listener() {
-      @Override
-      public void progress(long done, long total) {
-        progress.progress(done, total);
-      }
-    });
+    ResumableReindex.Outcome outcome =
+        ResumableReindex.run(
+            config,
+            policy,
+            launch.runner().pipelineOptionsInBackground(),
+            null,
+            c -> {
+              VerificationReport report =
+                  new Verifier(c.postgres(), c.clickHouse()).verify(c.window());
+              return report.equal()
+                  ? null
+                  : report.tables().stream()
+                      .map(
+                          t ->
+                              t.table()
+                                  + " "
+                                  + t.missing().size()
+                                  + " missing, "
+                                  + t.extra().size()
+                                  + " extra, "
+                                  + t.different().size()
+                                  + " different")
+                      .reduce((a, b) -> a + "; " + b)
+                      .orElse("");
+            },
+            new ResumableReindex.Listener() {
+              @Override
+              public void progress(long done, long total) {
+                progress.progress(done, total);
+              }
+            });
     long scorecardRowsDeleted = 0, scoreRowsDeleted = 0;
     for (ReindexJob.Summary s : outcome.summaries()) {
       scorecardRowsDeleted += s.scorecardRowsDeleted();
       scoreRowsDeleted += s.scoreRowsDeleted();
     }
-    return new JobHandler.Counts(outcome.scorecardsWritten(), outcome.scoresWritten(), scorecardRowsDeleted, scoreRowsDeleted);
+    return new JobHandler.Counts(
+        outcome.scorecardsWritten(),
+        outcome.scoresWritten(),
+        scorecardRowsDeleted,
+        scoreRowsDeleted);
   }
 }

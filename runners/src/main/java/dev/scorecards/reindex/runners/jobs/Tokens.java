@@ -14,8 +14,8 @@ import java.util.Optional;
 
 /**
  * The callers the job handler knows: a file of lines {@code <sha256 of token> <caller> <role>}
- * ({@code #} starts a comment). Tokens themselves are never stored, only their SHA-256, and
- * are compared in constant time.
+ * ({@code #} starts a comment). Tokens themselves are never stored, only their SHA-256, and are
+ * compared in constant time.
  */
 public final class Tokens {
   /** An authenticated caller: its name and its role, both from the tokens file. */
@@ -40,8 +40,12 @@ public final class Tokens {
       }
       String[] parts = t.split("\\s+");
       if (parts.length != 3 || !parts[0].matches("[0-9a-f]{64}")) {
-        throw new IllegalArgumentException("line " + n + " of the tokens file " + file
-            + " is not '<sha256 hex of the token> <caller> <role>'");
+        throw new IllegalArgumentException(
+            "line "
+                + n
+                + " of the tokens file "
+                + file
+                + " is not '<sha256 hex of the token> <caller> <role>'");
       }
       entries.add(new Entry(HexFormat.of().parseHex(parts[0]), new Caller(parts[1], parts[2])));
     }
@@ -50,7 +54,9 @@ public final class Tokens {
 
   public static String sha256(String token) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -11,9 +11,9 @@ import java.util.Optional;
 import java.util.Properties;
 
 /**
- * The end of the last successful scheduled run, per mode, in a small properties file that
- * survives a restart of the scheduler. Written to a temporary file and moved into place, so a
- * crash never leaves half a file.
+ * The end of the last successful scheduled run, per mode, in a small properties file that survives
+ * a restart of the scheduler. Written to a temporary file and moved into place, so a crash never
+ * leaves half a file.
  */
 public final class ScheduleState {
   private final Path file;
