@@ -68,11 +68,12 @@ public record ClickHouseSettings(String httpUrl, String database, String user, S
   /**
    * The JDBC URL for ClickHouseIO. These settings are the ones that write correctly to ClickHouse
    * 18.16 with clickhouse-jdbc 0.6.4: without {@code compress=0} and the HTTP_CLIENT provider
-   * inserts are sent empty or hang (README, "ClickHouse versions"). With {@code deduplicate} false
-   * every INSERT carries the server setting {@code insert_deduplicate=0} (a clean-up run: on
-   * Replicated tables a block deleted and written again identically would otherwise be dropped as a
-   * duplicate). ClickHouseIO's own {@code withInsertDeduplicate} sends a setting name ClickHouse
-   * does not know, so the setting goes through the driver's {@code custom_settings}.
+   * inserts are sent empty or hang (docs/architecture.md, "ClickHouse and its driver"). With {@code
+   * deduplicate} false every INSERT carries the server setting {@code insert_deduplicate=0} (a
+   * clean-up run: on Replicated tables a block deleted and written again identically would
+   * otherwise be dropped as a duplicate). ClickHouseIO's own {@code withInsertDeduplicate} sends a
+   * setting name ClickHouse does not know, so the setting goes through the driver's {@code
+   * custom_settings}.
    */
   public String jdbcUrlFor(String serverVersion, boolean deduplicate) {
     URI uri = uri();
@@ -91,13 +92,8 @@ public record ClickHouseSettings(String httpUrl, String database, String user, S
             .append("&server_time_zone=UTC&compress=0&http_connection_provider=HTTP_CLIENT")
             .append("&connect_timeout=10000&socket_timeout=600000")
             // 64 KiB instead of the driver's 8 KiB buffers between the row encoder and the HTTP
-            // sender (measured with the DirectRunner at 1 thread, 2 million scores: 20.5-20.8 s
-            // and 19.6-20.5 CPU s together with the thread count, README, issue 7), handed over
-            // through a blocking queue: the driver's default non-blocking queue spins on both sides
-            // while the other is busy (JFR: its writeBytes was the hottest frame). Blocking:
-            // 18.3-19.2 s
-            // and 16.7-17.2 CPU s against 19.4-21.1 s and 19.4-21.1 CPU s (Flink 19.3-19.7 s
-            // against 21.1-21.2 s).
+            // sender, handed over through a blocking queue: the driver's default non-blocking
+            // queue spins on both sides while the other is busy.
             .append("&buffer_size=65536&write_buffer_size=65536&use_blocking_queue=true")
             .append(deduplicate ? "" : "&custom_settings=insert_deduplicate%3D0")
             .append("&user=")

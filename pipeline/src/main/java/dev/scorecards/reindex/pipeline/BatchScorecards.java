@@ -19,12 +19,12 @@ import org.apache.beam.sdk.values.Row;
  * query. Batches form inside each bundle, as the rows arrive from the range read: every batch is
  * full except at most one per bundle, which is flushed when the bundle ends.
  *
- * <p>No shuffle and no state: {@code GroupIntoBatches} (used until the benchmark of issue 7) needs
- * a key and per-key state, which the DirectRunner implements by grouping the whole chunk's
- * scorecards by key in memory, with a timer per key and window, and which Flink implements with a
- * keyed shuffle serializing every scorecard. Here the read, the batching, the join and the writes
- * run one after the other on the same bundle (Flink chains them). Bundles are the range read's: one
- * or more planned partitions each, so the batches cover the window once whatever the partitioning.
+ * <p>No shuffle and no state: {@code GroupIntoBatches} needs a key and per-key state, which the
+ * DirectRunner implements by grouping the whole chunk's scorecards by key in memory, with a timer
+ * per key and window, and which Flink implements with a keyed shuffle serializing every scorecard.
+ * Here the read, the batching, the join and the writes run one after the other on the same bundle
+ * (Flink chains them). Bundles are the range read's: one or more planned partitions each, so the
+ * batches cover the window once whatever the partitioning.
  */
 public class BatchScorecards extends PTransform<PCollection<Row>, PCollection<Iterable<Row>>> {
   /** Shards of the id lookups that still batch by key (clean-up candidates, repair ids). */

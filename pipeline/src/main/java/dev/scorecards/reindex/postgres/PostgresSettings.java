@@ -14,10 +14,8 @@ public record PostgresSettings(String jdbcUrl, String user, String password)
    * it. Statements are server-prepared from their first execution ({@code prepareThreshold=-1}):
    * the driver asks for PostgreSQL's binary format only for prepared statements, and the range
    * reads run each statement once, so the scorecards came as text and their timestamps were parsed
-   * (binary, they are read as microseconds: {@link PostgresQueries#instant}). 6 interleaved pairs
-   * on Flink at 200,000 scorecards: 11.0 against 11.5 user CPU s on average, 11.5 against 11.7 s
-   * (better in 5 of 6). A URL's own {@code prepareThreshold} (0 behind a transaction-pooling
-   * PgBouncer) takes precedence.
+   * (binary, they are read as microseconds: {@link PostgresQueries#instant}). A URL's own {@code
+   * prepareThreshold} (0 behind a transaction-pooling PgBouncer) takes precedence.
    */
   static final String CONNECTION_PROPERTIES =
       "connectTimeout=10;socketTimeout=600;tcpKeepAlive=true;ApplicationName=reindex;prepareThreshold=-1";

@@ -315,11 +315,7 @@ public final class ReindexJob {
 
   /**
    * Where to cut a window of {@code total} scorecards into chunks of at most about {@code
-   * perChunk}, as fractions of its work: {@code n} equal chunks. (Until session 6 the last one was
-   * cut again at three quarters, so that the one accounting not overlapped by a next chunk's
-   * pipeline waited on a quarter chunk; since the accounting's cheap digest query a whole chunk's
-   * takes ~0.5 s, and the extra chunk's job cost more than the quarter saved: Flink 13.6 -> 13.0 s
-   * on average over 6 pairs, the DirectRunner unchanged over 3.)
+   * perChunk}, as fractions of its work: {@code n} equal chunks.
    */
   static double[] chunkFractions(long total, long perChunk) {
     return equalFractions((int) Math.max(1, Math.min(10_000, (total + perChunk - 1) / perChunk)));

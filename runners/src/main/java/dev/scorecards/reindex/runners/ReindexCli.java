@@ -76,11 +76,9 @@ public final class ReindexCli implements Runnable {
   /**
    * Ends the selector threads of the JDK's HTTP clients (ours to ClickHouse and the ClickHouse
    * driver's) once the command is done. Each waits for network events in native code, and HotSpot's
-   * exit waits up to 300 ms for threads in native code to come back before it ends the process:
-   * every run ended 0.3 s after its last line for nothing (measured: a JVM with one thread blocked
-   * in accept() exits 0.33 s after its last line, without it 0.02 s). An interrupted selector
-   * thread shuts its client down and returns, well within the exit's first 10 ms check; nothing
-   * runs after this but the exit hooks, which do not use these clients.
+   * exit waits up to 300 ms for threads in native code to come back before it ends the process. An
+   * interrupted selector thread shuts its client down and returns, well within the exit's first 10
+   * ms check; nothing runs after this but the exit hooks, which do not use these clients.
    */
   static void stopIdleHttpSelectors() {
     ThreadGroup root = Thread.currentThread().getThreadGroup();
