@@ -1,92 +1,128 @@
 package dev.scorecards.reindex.model;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.values.Row;
 
 /**
- * The mapping of {@code contract/clickhouse.sql}, from PostgreSQL values to ClickHouse rows: text
- * NULL becomes '', booleans become 0/1, timestamps become UTC whole seconds (truncated, not
- * rounded), and {@code is_process_scorecard} is 1 exactly when the template revision has type 2.
+ * The mapping of {@code contract/clickhouse.sql}, from the values PostgreSQL gives for the declared
+ * columns' expressions ({@link ClickHouseTable}) to ClickHouse rows: text NULL becomes '', booleans
+ * become 0/1, timestamps become UTC whole seconds (truncated, not rounded).
  *
- * <p>Rows are built with {@code attachValues}, which skips Beam's per-row type check: that check
- * was a fifth of the pipeline's CPU (profiled with JFR at 2 million scores). The types are checked
- * once per kind of row by {@code ClickHouseMappingTest} instead.
+ * <p>Rows are built with {@code attachValues}, which skips Beam's per-row type check, one of the
+ * pipeline's largest costs; {@code ClickHouseMappingTest} checks the types once per kind of row.
  */
 public final class ClickHouseMapping {
-  public static final int PROCESS_TEMPLATE_TYPE = 2;
-  public static final int CONVERSATION_TEMPLATE_TYPE = 1;
-
   private ClickHouseMapping() {}
 
-  public static Row scorecard(SourceScorecard s) {
-    return Row.withSchema(ClickHouseTable.SCORECARDS.beamSchema())
-        .attachValues(
-            text(s.customerId()),
-            text(s.profileId()),
-            text(s.scorecardId()),
-            text(s.templateId()),
-            s.templateRevision(),
-            isProcess(s.templateType()),
-            text(s.conversationId()),
-            text(s.agentUserId()),
-            text(s.creatorUserId()),
-            text(s.submitterUserId()),
-            s.score(),
-            secondsOrNull(s.submittedAt()),
-            seconds(s.createdAt()),
-            seconds(s.updatedAt()));
+  /**
+   * The columns of a score that its scorecard does not give (its scorecard's row holds a column of
+   * the same PostgreSQL expression for each of the others): what the scores query reads, in this
+   * order. The scorecard id is among them: it joins a score to its scorecard.
+   */
+  public static final List<ClickHouseTable.Column> SCORE_OWN_COLUMNS;
+
+  /** The position of the scorecard id among {@link #SCORE_OWN_COLUMNS}. */
+  public static final int SCORE_SCORECARD_ID;
+
+  /** For each score column: the index of the scorecard column it copies, or -1 for its own. */
+  private static final int[] SCORE_FROM_SCORECARD;
+
+  private static final int SCORECARD_ID =
+      ClickHouseTable.SCORECARDS.beamSchema().indexOf("scorecard_id");
+
+  static {
+    List<ClickHouseTable.Column> scorecard = ClickHouseTable.SCORECARDS.columns();
+    List<ClickHouseTable.Column> score = ClickHouseTable.SCORES.columns();
+    List<ClickHouseTable.Column> own = new ArrayList<>();
+    SCORE_FROM_SCORECARD = new int[score.size()];
+    for (int i = 0; i < score.size(); i++) {
+      SCORE_FROM_SCORECARD[i] = -1;
+      for (int j = 0; j < scorecard.size(); j++) {
+        if (scorecard.get(j).postgres().equals(score.get(i).postgres())) {
+          SCORE_FROM_SCORECARD[i] = j;
+        }
+      }
+      if (SCORE_FROM_SCORECARD[i] < 0) {
+        own.add(score.get(i));
+      }
+    }
+    SCORE_OWN_COLUMNS = List.copyOf(own);
+    SCORE_SCORECARD_ID = own.indexOf(ClickHouseTable.SCORES.column("scorecard_id"));
   }
 
-  public static Row conversation(SourceConversation c) {
-    return Row.withSchema(ClickHouseTable.CONVERSATIONS.beamSchema())
-        .attachValues(
-            text(c.customerId()),
-            text(c.profileId()),
-            text(c.conversationId()),
-            text(c.agentUserId()),
-            (short) c.channel(),
-            text(c.language()),
-            seconds(c.startedAt()),
-            secondsOrNull(c.endedAt()),
-            seconds(c.createdAt()),
-            seconds(c.updatedAt()));
+  /** A row of {@code table} from the values of its columns' expressions, in the declared order. */
+  public static Row row(ClickHouseTable table, Object... values) {
+    List<ClickHouseTable.Column> columns = table.columns();
+    if (values.length != columns.size()) {
+      throw new IllegalArgumentException(
+          table.tableName() + " has " + columns.size() + " columns, not " + values.length);
+    }
+    Object[] mapped = new Object[values.length];
+    for (int i = 0; i < values.length; i++) {
+      mapped[i] = value(columns.get(i), values[i]);
+    }
+    return Row.withSchema(table.beamSchema()).attachValues(mapped);
   }
 
   /**
-   * A score row; the scorecard columns it repeats come from its (already mapped) scorecard, read by
-   * position (by name, each is a lookup in the schema's map: 2 million scores, 7 each).
+   * A score row: its own columns from {@code own} (the values of {@link #SCORE_OWN_COLUMNS}), the
+   * others from its (already mapped) scorecard, read by position.
    */
-  public static Row score(Row scorecard, SourceScore s) {
+  public static Row score(Row scorecard, Object[] own) {
     String scorecardId = scorecard.getString(SCORECARD_ID);
-    if (!scorecardId.equals(text(s.scorecardId()))) {
+    if (!scorecardId.equals(own[SCORE_SCORECARD_ID])) {
       throw new IllegalArgumentException(
-          "score of scorecard " + s.scorecardId() + " joined to scorecard " + scorecardId);
+          "score of scorecard " + own[SCORE_SCORECARD_ID] + " joined to scorecard " + scorecardId);
     }
-    return Row.withSchema(ClickHouseTable.SCORES.beamSchema())
-        .attachValues(
-            scorecard.getString(CUSTOMER_ID),
-            scorecard.getString(PROFILE_ID),
-            scorecardId,
-            text(s.criterionId()),
-            scorecard.getInt16(IS_PROCESS_SCORECARD),
-            scorecard.getString(CONVERSATION_ID),
-            s.numericValue(),
-            flag(s.notApplicable()),
-            flag(s.aiScored()),
-            text(s.comment()),
-            instant(scorecard.getValue(CREATE_TIME)),
-            seconds(s.updatedAt()));
+    List<ClickHouseTable.Column> columns = ClickHouseTable.SCORES.columns();
+    Object[] values = new Object[columns.size()];
+    int next = 0;
+    for (int i = 0; i < values.length; i++) {
+      int from = SCORE_FROM_SCORECARD[i];
+      values[i] = from >= 0 ? copied(scorecard.getValue(from)) : value(columns.get(i), own[next++]);
+    }
+    return Row.withSchema(ClickHouseTable.SCORES.beamSchema()).attachValues(values);
   }
 
-  private static final int SCORECARD_ID = scorecardColumn("scorecard_id");
-  private static final int CUSTOMER_ID = scorecardColumn("customer_id");
-  private static final int PROFILE_ID = scorecardColumn("profile_id");
-  private static final int IS_PROCESS_SCORECARD = scorecardColumn("is_process_scorecard");
-  private static final int CONVERSATION_ID = scorecardColumn("conversation_id");
-  private static final int CREATE_TIME = scorecardColumn("create_time");
+  /** The values of {@link #SCORE_OWN_COLUMNS} from a map by column name (tests and tools). */
+  public static Object[] scoreOwnValues(Map<String, ?> byColumn) {
+    return SCORE_OWN_COLUMNS.stream().map(c -> byColumn.get(c.name())).toArray();
+  }
 
-  private static int scorecardColumn(String name) {
-    return ClickHouseTable.SCORECARDS.beamSchema().indexOf(name);
+  /** A value of a mapped row as another row holds it: a DATETIME as a joda Instant. */
+  private static Object copied(Object value) {
+    return value instanceof org.joda.time.ReadableInstant ? instant(value) : value;
+  }
+
+  private static Object value(ClickHouseTable.Column column, Object v) {
+    String type = column.clickHouseType();
+    boolean nullable = type.startsWith("Nullable(");
+    if (v == null) {
+      if (type.equals("String")) {
+        return "";
+      }
+      if (nullable) {
+        return null;
+      }
+      throw new IllegalArgumentException("a NOT NULL value of " + column.name() + " is null");
+    }
+    switch (nullable ? type.substring(9, type.length() - 1) : type) {
+      case "String":
+        return v.toString();
+      case "Int32":
+        return ((Number) v).intValue();
+      case "UInt8":
+        return v instanceof Boolean b ? flag(b) : (short) ((Number) v).intValue();
+      case "Float64":
+        return ((Number) v).doubleValue();
+      case "DateTime":
+        return seconds((Instant) v);
+      default:
+        throw new IllegalArgumentException("no mapping for ClickHouse type " + type);
+    }
   }
 
   /**
@@ -99,27 +135,15 @@ public final class ClickHouseMapping {
         : new org.joda.time.Instant(((org.joda.time.ReadableInstant) value).getMillis());
   }
 
-  static String text(String value) {
-    return value == null ? "" : value;
-  }
-
   static short flag(boolean value) {
     return (short) (value ? 1 : 0);
   }
 
-  static short isProcess(int templateType) {
-    return flag(templateType == PROCESS_TEMPLATE_TYPE);
-  }
-
   /** UTC whole seconds, truncated towards the past (also before 1970). */
-  static org.joda.time.Instant seconds(Instant t) {
+  public static org.joda.time.Instant seconds(Instant t) {
     if (t == null) {
       throw new IllegalArgumentException("a NOT NULL timestamp is null");
     }
     return new org.joda.time.Instant(Math.multiplyExact(t.getEpochSecond(), 1000L));
-  }
-
-  static org.joda.time.Instant secondsOrNull(Instant t) {
-    return t == null ? null : seconds(t);
   }
 }

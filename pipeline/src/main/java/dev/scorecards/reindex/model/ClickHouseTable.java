@@ -5,67 +5,98 @@ import org.apache.beam.sdk.io.clickhouse.TableSchema;
 import org.apache.beam.sdk.schemas.Schema;
 
 /**
- * The ClickHouse target tables, column by column, as {@code contract/clickhouse.sql} declares them.
- * This is the one definition in the code: the Beam row schemas, the ClickHouseIO table schemas (so
- * no DESCRIBE is sent, which ClickHouse 18.16 answers in a form the driver cannot parse) and the
- * column lists of queries all derive from it. A test checks it against the contract file.
+ * The target tables, declared once: for each ClickHouse column (as {@code contract/clickhouse.sql}
+ * declares it) its type and the PostgreSQL expression whose value it holds (the contract's mapping
+ * stated in SQL: text NULL becomes {@code ''}, booleans 0/1), the PostgreSQL tables the rows come
+ * from and their key. The Beam row schemas, the ClickHouseIO table schemas (so no DESCRIBE is sent,
+ * which ClickHouse 18.16 answers in a form the driver cannot parse), the queries that read the rows
+ * ({@code PostgresQueries}), the metrics and the verification's expressions all derive from it. A
+ * test checks it against the contract file.
  */
 public enum ClickHouseTable {
   CONVERSATIONS(
       "conversations",
+      "app.chats c",
+      List.of("conversation_id"),
       List.of(
-          col("customer_id", "String"),
-          col("profile_id", "String"),
-          col("conversation_id", "String"),
-          col("agent_user_id", "String"),
-          col("channel", "UInt8"),
-          col("language", "String"),
-          col("start_time", "DateTime"),
-          col("end_time", "Nullable(DateTime)"),
-          col("create_time", "DateTime"),
-          col("update_time", "DateTime"))),
+          col("customer_id", "String", "c.customer_id"),
+          col("profile_id", "String", "c.profile_id"),
+          col("conversation_id", "String", "c.conversation_id"),
+          col("agent_user_id", "String", "coalesce(c.agent_user_id, '')"),
+          col("channel", "UInt8", "c.channel"),
+          col("language", "String", "coalesce(c.language, '')"),
+          col("start_time", "DateTime", "c.started_at"),
+          col("end_time", "Nullable(DateTime)", "c.ended_at"),
+          col("create_time", "DateTime", "c.created_at"),
+          col("update_time", "DateTime", "c.updated_at"))),
   SCORECARDS(
       "scorecards",
+      "director.scorecards s JOIN director.scorecard_template_revisions r"
+          + " ON r.template_id = s.template_id AND r.revision = s.template_revision",
+      List.of("scorecard_id"),
       List.of(
-          col("customer_id", "String"),
-          col("profile_id", "String"),
-          col("scorecard_id", "String"),
-          col("template_id", "String"),
-          col("template_revision", "Int32"),
-          col("is_process_scorecard", "UInt8"),
-          col("conversation_id", "String"),
-          col("agent_user_id", "String"),
-          col("creator_user_id", "String"),
-          col("submitter_user_id", "String"),
-          col("score", "Nullable(Float64)"),
-          col("submit_time", "Nullable(DateTime)"),
-          col("create_time", "DateTime"),
-          col("update_time", "DateTime"))),
+          col("customer_id", "String", "s.customer_id"),
+          col("profile_id", "String", "s.profile_id"),
+          col("scorecard_id", "String", "s.scorecard_id"),
+          col("template_id", "String", "s.template_id"),
+          col("template_revision", "Int32", "s.template_revision"),
+          col("is_process_scorecard", "UInt8", ClickHouseTable.IS_PROCESS),
+          col("conversation_id", "String", "coalesce(s.conversation_id, '')"),
+          col("agent_user_id", "String", "coalesce(s.agent_user_id, '')"),
+          col("creator_user_id", "String", "coalesce(s.creator_user_id, '')"),
+          col("submitter_user_id", "String", "coalesce(s.submitter_user_id, '')"),
+          col("score", "Nullable(Float64)", "s.score"),
+          col("submit_time", "Nullable(DateTime)", "s.submitted_at"),
+          col("create_time", "DateTime", "s.created_at"),
+          col("update_time", "DateTime", "s.updated_at"))),
   SCORES(
       "scores",
+      ClickHouseTable.SCORES_OWN_FROM
+          + " JOIN director.scorecards s ON s.scorecard_id = h.scorecard_id"
+          + " JOIN director.scorecard_template_revisions r"
+          + " ON r.template_id = s.template_id AND r.revision = s.template_revision",
+      List.of("scorecard_id", "criterion_id"),
       List.of(
-          col("customer_id", "String"),
-          col("profile_id", "String"),
-          col("scorecard_id", "String"),
-          col("criterion_id", "String"),
-          col("is_process_scorecard", "UInt8"),
-          col("conversation_id", "String"),
-          col("numeric_value", "Nullable(Float64)"),
-          col("not_applicable", "UInt8"),
-          col("ai_scored", "UInt8"),
-          col("comment", "String"),
-          col("scorecard_create_time", "DateTime"),
-          col("update_time", "DateTime")));
+          col("customer_id", "String", "s.customer_id"),
+          col("profile_id", "String", "s.profile_id"),
+          col("scorecard_id", "String", "h.scorecard_id"),
+          col("criterion_id", "String", "h.criterion_id"),
+          col("is_process_scorecard", "UInt8", ClickHouseTable.IS_PROCESS),
+          col("conversation_id", "String", "coalesce(s.conversation_id, '')"),
+          col("numeric_value", "Nullable(Float64)", "h.numeric_value"),
+          col("not_applicable", "UInt8", "h.not_applicable::int"),
+          col("ai_scored", "UInt8", "h.ai_scored::int"),
+          col("comment", "String", "coalesce(h.comment, '')"),
+          col("scorecard_create_time", "DateTime", "s.created_at"),
+          col("update_time", "DateTime", "h.updated_at")));
 
-  /** A column: its name and its ClickHouse type exactly as the DDL spells it. */
-  public record Column(String name, String clickHouseType) {}
+  /** The template revision type of process scorecards; conversation scorecards have type 1. */
+  public static final int PROCESS_TEMPLATE_TYPE = 2;
+
+  public static final int CONVERSATION_TEMPLATE_TYPE = 1;
+
+  /** The scores' own table: the join reads a batch's scores from it alone. */
+  public static final String SCORES_OWN_FROM = "director.historic_scorecard_scores h";
+
+  private static final String IS_PROCESS =
+      "CASE WHEN r.type = " + PROCESS_TEMPLATE_TYPE + " THEN 1 ELSE 0 END";
+
+  /**
+   * A column: its name and its ClickHouse type exactly as the DDL spells it, and the PostgreSQL
+   * expression (over the aliases of {@link #postgresFrom}) whose value it holds.
+   */
+  public record Column(String name, String clickHouseType, String postgres) {}
 
   private final String tableName;
+  private final String postgresFrom;
+  private final List<String> key;
   private final List<Column> columns;
   private final Schema beamSchema;
 
-  ClickHouseTable(String tableName, List<Column> columns) {
+  ClickHouseTable(String tableName, String postgresFrom, List<String> key, List<Column> columns) {
     this.tableName = tableName;
+    this.postgresFrom = postgresFrom;
+    this.key = key;
     this.columns = columns;
     this.beamSchema =
         Schema.of(
@@ -74,8 +105,8 @@ public enum ClickHouseTable {
                 .toArray(Schema.Field[]::new));
   }
 
-  private static Column col(String name, String type) {
-    return new Column(name, type);
+  private static Column col(String name, String type, String postgres) {
+    return new Column(name, type, postgres);
   }
 
   /**
@@ -121,6 +152,28 @@ public enum ClickHouseTable {
 
   public List<Column> columns() {
     return columns;
+  }
+
+  /** The PostgreSQL tables the rows come from, with the aliases the columns' expressions use. */
+  public String postgresFrom() {
+    return postgresFrom;
+  }
+
+  /** The columns that identify a row (ReplacingMergeTree keeps the newest version of each). */
+  public List<String> key() {
+    return key;
+  }
+
+  /** The column that identifies the row's scorecard or conversation: what a clean-up deletes by. */
+  public String idColumn() {
+    return key.get(0);
+  }
+
+  public Column column(String name) {
+    return columns.stream()
+        .filter(c -> c.name().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException(tableName + " has no column " + name));
   }
 
   public Schema beamSchema() {

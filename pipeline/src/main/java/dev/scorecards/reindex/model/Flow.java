@@ -12,7 +12,7 @@ public enum Flow {
    * Process scorecards (template revision type 2) whose own {@code updated_at} is in the window.
    */
   PROCESS(
-      ClickHouseMapping.PROCESS_TEMPLATE_TYPE,
+      ClickHouseTable.PROCESS_TEMPLATE_TYPE,
       PostgresQueries.COUNT_PROCESS_SCORECARDS,
       PostgresQueries.READ_PROCESS_SCORECARDS,
       PostgresQueries.PROCESS_SCORECARD_KEYS,
@@ -22,7 +22,7 @@ public enum Flow {
    * window.
    */
   CONVERSATION(
-      ClickHouseMapping.CONVERSATION_TEMPLATE_TYPE,
+      ClickHouseTable.CONVERSATION_TEMPLATE_TYPE,
       PostgresQueries.COUNT_CONVERSATION_SCORECARDS,
       PostgresQueries.READ_CONVERSATION_SCORECARDS,
       PostgresQueries.CONVERSATION_SCORECARD_KEYS,

@@ -3,7 +3,6 @@ package dev.scorecards.reindex.pipeline;
 import dev.scorecards.reindex.accounting.WriteAccounting;
 import dev.scorecards.reindex.model.ClickHouseMapping;
 import dev.scorecards.reindex.model.ClickHouseTable;
-import dev.scorecards.reindex.model.SourceScore;
 import dev.scorecards.reindex.postgres.PostgresQueries;
 import dev.scorecards.reindex.postgres.PostgresSettings;
 import java.sql.Array;
@@ -90,7 +89,7 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
     /** A batch whose scores are being fetched, with where its outputs belong. */
     private record Pending(
         Map<String, Row> byId,
-        Future<List<SourceScore>> scores,
+        Future<List<Object[]>> scores,
         Instant timestamp,
         BoundedWindow window) {}
 
@@ -170,13 +169,13 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
     }
 
     /** On the fetching thread: the batch's scores, decoded. */
-    private List<SourceScore> fetch(String[] scorecardIds) throws java.sql.SQLException {
-      List<SourceScore> scores = new ArrayList<>();
+    private List<Object[]> fetch(String[] scorecardIds) throws java.sql.SQLException {
+      List<Object[]> scores = new ArrayList<>();
       Array ids = connection.createArrayOf("text", scorecardIds);
       statement.setArray(1, ids);
       try (ResultSet rs = statement.executeQuery()) {
         while (rs.next()) {
-          scores.add(PostgresQueries.score(rs));
+          scores.add(PostgresQueries.scoreOwnValues(rs));
         }
       }
       ids.free();
@@ -189,7 +188,7 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
      */
     private void emit(Pending batch, Consumer<Row> scoresOut, Consumer<Row> scorecardsOut)
         throws Exception {
-      List<SourceScore> scores;
+      List<Object[]> scores;
       try {
         scores = batch.scores().get();
       } catch (ExecutionException e) {
@@ -202,9 +201,9 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
       // scorecard up once per run of its scores, not once per score.
       String scorecardId = null;
       Row ofScorecard = null;
-      for (SourceScore score : scores) {
-        if (!score.scorecardId().equals(scorecardId)) {
-          scorecardId = score.scorecardId();
+      for (Object[] score : scores) {
+        if (!score[ClickHouseMapping.SCORE_SCORECARD_ID].equals(scorecardId)) {
+          scorecardId = (String) score[ClickHouseMapping.SCORE_SCORECARD_ID];
           ofScorecard = batch.byId().get(scorecardId);
         }
         Row row = ClickHouseMapping.score(ofScorecard, score);

@@ -1,6 +1,5 @@
 package dev.scorecards.reindex.pipeline;
 
-import dev.scorecards.reindex.model.ClickHouseMapping;
 import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.postgres.PostgresQueries;
 import dev.scorecards.reindex.postgres.PostgresSettings;
@@ -74,11 +73,7 @@ public class ReadByIds extends PTransform<PBegin, PCollection<Row>> {
     ReadFn(ClickHouseTable table, PostgresSettings postgres) {
       this.table = table;
       this.postgres = postgres;
-      this.read =
-          ReindexMetrics.counter(
-              table == ClickHouseTable.CONVERSATIONS
-                  ? ReindexMetrics.CONVERSATIONS_READ
-                  : ReindexMetrics.SCORECARDS_READ);
+      this.read = ReindexMetrics.counter(ReindexMetrics.readCounterOf(table));
     }
 
     @ProcessElement
@@ -88,19 +83,13 @@ public class ReadByIds extends PTransform<PBegin, PCollection<Row>> {
           StreamSupport.stream(group.spliterator(), false).collect(Collectors.toList());
       try (Connection connection = postgres.connect();
           PreparedStatement statement =
-              connection.prepareStatement(
-                  table == ClickHouseTable.CONVERSATIONS
-                      ? PostgresQueries.READ_CONVERSATIONS_BY_IDS
-                      : PostgresQueries.READ_SCORECARDS_BY_IDS)) {
+              connection.prepareStatement(PostgresQueries.readByIds(table))) {
         Array array = connection.createArrayOf("text", batch.toArray(new String[0]));
         statement.setArray(1, array);
         try (ResultSet rs = statement.executeQuery()) {
           while (rs.next()) {
             read.inc();
-            out.output(
-                table == ClickHouseTable.CONVERSATIONS
-                    ? ClickHouseMapping.conversation(PostgresQueries.conversation(rs))
-                    : ClickHouseMapping.scorecard(PostgresQueries.scorecard(rs)));
+            out.output(PostgresQueries.row(table, rs));
           }
         }
       }

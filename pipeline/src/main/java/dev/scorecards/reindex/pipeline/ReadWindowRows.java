@@ -1,6 +1,5 @@
 package dev.scorecards.reindex.pipeline;
 
-import dev.scorecards.reindex.model.ClickHouseMapping;
 import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.model.Flow;
 import dev.scorecards.reindex.model.ReindexWindow;
@@ -96,8 +95,8 @@ public class ReadWindowRows extends PTransform<PBegin, PCollection<Row>> {
                     })
                 .withRowMapper(new Mapper(table, readCounter))
                 .withFetchSize(fetchSize)
-                // The batching step shuffles anyway; a second reshuffle of every row would only
-                // cost.
+                // The ranges were spread over the workers above; a reshuffle of every row read
+                // would only cost (the batching step batches inside each bundle, no shuffle).
                 .withOutputParallelization(false)
                 .withCoder(SchemaCoder.of(table.beamSchema())));
   }
@@ -115,9 +114,7 @@ public class ReadWindowRows extends PTransform<PBegin, PCollection<Row>> {
     @Override
     public Row mapRow(java.sql.ResultSet resultSet) throws Exception {
       read.inc();
-      return table == ClickHouseTable.CONVERSATIONS
-          ? ClickHouseMapping.conversation(PostgresQueries.conversation(resultSet))
-          : ClickHouseMapping.scorecard(PostgresQueries.scorecard(resultSet));
+      return PostgresQueries.row(table, resultSet);
     }
   }
 }

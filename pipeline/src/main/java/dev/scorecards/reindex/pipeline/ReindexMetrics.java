@@ -8,14 +8,15 @@ import org.apache.beam.sdk.metrics.Metrics;
 /** The counters every run keeps; the launcher reads them back by these names. */
 public final class ReindexMetrics {
   public static final String NAMESPACE = "reindex";
-  public static final String CONVERSATIONS_READ = "conversationsRead";
-  public static final String CONVERSATIONS_WRITTEN = "conversationsWritten";
+  public static final String CONVERSATIONS_READ = readCounterOf(ClickHouseTable.CONVERSATIONS);
+  public static final String CONVERSATIONS_WRITTEN =
+      writtenCounterOf(ClickHouseTable.CONVERSATIONS);
   public static final String CONVERSATIONS_DELETED = "conversationRowsDeleted";
-  public static final String SCORECARDS_READ = "scorecardsRead";
-  public static final String SCORES_READ = "scoresRead";
+  public static final String SCORECARDS_READ = readCounterOf(ClickHouseTable.SCORECARDS);
+  public static final String SCORES_READ = readCounterOf(ClickHouseTable.SCORES);
   public static final String BATCHES_JOINED = "batchesJoined";
-  public static final String SCORECARDS_WRITTEN = "scorecardsWritten";
-  public static final String SCORES_WRITTEN = "scoresWritten";
+  public static final String SCORECARDS_WRITTEN = writtenCounterOf(ClickHouseTable.SCORECARDS);
+  public static final String SCORES_WRITTEN = writtenCounterOf(ClickHouseTable.SCORES);
 
   /**
    * The sum (mod 2^64) of {@link WriteAccounting#scoreDigest} over the score rows handed to the
@@ -34,15 +35,13 @@ public final class ReindexMetrics {
     return Metrics.counter(NAMESPACE, name);
   }
 
+  /** The counter of rows of a table read from PostgreSQL. */
+  public static String readCounterOf(ClickHouseTable table) {
+    return table.tableName() + "Read";
+  }
+
   /** The counter of rows handed to the writer of a table. */
   public static String writtenCounterOf(ClickHouseTable table) {
-    switch (table) {
-      case CONVERSATIONS:
-        return CONVERSATIONS_WRITTEN;
-      case SCORECARDS:
-        return SCORECARDS_WRITTEN;
-      default:
-        return SCORES_WRITTEN;
-    }
+    return table.tableName() + "Written";
   }
 }

@@ -1,15 +1,15 @@
 package dev.scorecards.reindex.postgres;
 
 import dev.scorecards.reindex.model.ClickHouseMapping;
+import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.model.Flow;
 import dev.scorecards.reindex.model.ReindexWindow;
-import dev.scorecards.reindex.model.SourceConversation;
-import dev.scorecards.reindex.model.SourceScore;
-import dev.scorecards.reindex.model.SourceScorecard;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.List;
+import org.apache.beam.sdk.values.Row;
 
 /**
  * Every PostgreSQL query the reindex sends, in one place, with the row readers that go with them.
@@ -20,11 +20,10 @@ public final class PostgresQueries {
   private PostgresQueries() {}
 
   private static final String PROCESS_SCORECARDS =
-      " FROM director.scorecards s"
-          + " JOIN director.scorecard_template_revisions r"
-          + " ON r.template_id = s.template_id AND r.revision = s.template_revision"
+      " FROM "
+          + ClickHouseTable.SCORECARDS.postgresFrom()
           + " WHERE r.type = "
-          + ClickHouseMapping.PROCESS_TEMPLATE_TYPE;
+          + ClickHouseTable.PROCESS_TEMPLATE_TYPE;
 
   /** The process scorecards ({@code s}, with their revision {@code r}) in {@code [?, ?)}. */
   public static final String PROCESS_SCORECARDS_FROM =
@@ -35,28 +34,26 @@ public final class PostgresQueries {
    * follows.
    */
   private static final String SCORES_WITH_SCORECARDS =
-      " FROM director.historic_scorecard_scores h"
-          + " JOIN director.scorecards s ON s.scorecard_id = h.scorecard_id"
-          + " JOIN director.scorecard_template_revisions r"
-          + " ON r.template_id = s.template_id AND r.revision = s.template_revision";
+      " FROM " + ClickHouseTable.SCORES.postgresFrom();
 
   /** The scores ({@code h}) of the process scorecards ({@code s}, {@code r}) in {@code [?, ?)}. */
   public static final String PROCESS_SCORES_FROM =
       SCORES_WITH_SCORECARDS
           + " WHERE r.type = "
-          + ClickHouseMapping.PROCESS_TEMPLATE_TYPE
+          + ClickHouseTable.PROCESS_TEMPLATE_TYPE
           + " AND s.updated_at >= ? AND s.updated_at < ?";
 
   /** The conversations ({@code c}) of {@code app.chats} updated in {@code [?, ?)}. */
   public static final String CONVERSATIONS_FROM =
-      " FROM app.chats c WHERE c.updated_at >= ? AND c.updated_at < ?";
+      " FROM "
+          + ClickHouseTable.CONVERSATIONS.postgresFrom()
+          + " WHERE c.updated_at >= ? AND c.updated_at < ?";
 
   private static final String CONVERSATION_SCORECARDS =
-      " FROM director.scorecards s"
-          + " JOIN director.scorecard_template_revisions r"
-          + " ON r.template_id = s.template_id AND r.revision = s.template_revision"
+      " FROM "
+          + ClickHouseTable.SCORECARDS.postgresFrom()
           + " WHERE r.type = "
-          + ClickHouseMapping.CONVERSATION_TEMPLATE_TYPE;
+          + ClickHouseTable.CONVERSATION_TEMPLATE_TYPE;
 
   /**
    * The conversation scorecards ({@code s}, {@code r}) attached to the conversations updated in
@@ -72,49 +69,33 @@ public final class PostgresQueries {
   public static final String CONVERSATION_SCORES_FROM =
       SCORES_WITH_SCORECARDS
           + " WHERE r.type = "
-          + ClickHouseMapping.CONVERSATION_TEMPLATE_TYPE
+          + ClickHouseTable.CONVERSATION_TEMPLATE_TYPE
           + " AND s.conversation_id IN (SELECT c.conversation_id"
           + CONVERSATIONS_FROM
           + ")";
 
-  /** The columns {@link #conversation} reads, in its order. */
-  private static final String CONVERSATION_COLUMNS =
-      "SELECT c.conversation_id, c.customer_id, c.profile_id, c.agent_user_id, c.channel, c.language,"
-          + " c.started_at, c.ended_at, c.created_at, c.updated_at";
-
-  /** Conversations in one range {@code [?, ?)}, read by {@link #conversation}. */
-  public static final String READ_CONVERSATIONS = CONVERSATION_COLUMNS + CONVERSATIONS_FROM;
-
-  /**
-   * The conversations among the given ids ({@code text[]}), read by {@link #conversation}: what a
-   * repair rewrites.
-   */
-  public static final String READ_CONVERSATIONS_BY_IDS =
-      CONVERSATION_COLUMNS + " FROM app.chats c WHERE c.conversation_id = ANY(?)";
+  /** Conversations in one range {@code [?, ?)}, read by {@link #row}. */
+  public static final String READ_CONVERSATIONS =
+      select(ClickHouseTable.CONVERSATIONS) + CONVERSATIONS_FROM;
 
   /** The ids and versions of the conversations in {@code [?, ?)}, for accounting. */
   public static final String CONVERSATION_KEYS =
       "SELECT c.conversation_id, floor(date_part('epoch', c.updated_at))::bigint"
           + CONVERSATIONS_FROM;
 
-  /** The columns {@link #scorecard} reads, in its order. */
-  private static final String SCORECARD_COLUMNS =
-      "SELECT s.scorecard_id, s.customer_id, s.profile_id, s.template_id, s.template_revision, r.type,"
-          + " s.conversation_id, s.agent_user_id, s.creator_user_id, s.submitter_user_id, s.score,"
-          + " s.submitted_at, s.created_at, s.updated_at";
-
   /** Process scorecards in {@code [?, ?)}: the count that plans the partitions. */
   public static final String COUNT_PROCESS_SCORECARDS = "SELECT count(*)" + PROCESS_SCORECARDS_FROM;
 
   /** Process scorecards in one range {@code [?, ?)} of the window, read by {@link #scorecard}. */
-  public static final String READ_PROCESS_SCORECARDS = SCORECARD_COLUMNS + PROCESS_SCORECARDS_FROM;
+  public static final String READ_PROCESS_SCORECARDS =
+      select(ClickHouseTable.SCORECARDS) + PROCESS_SCORECARDS_FROM;
 
   /**
    * Conversation scorecards of the conversations in one range {@code [?, ?)}, read by {@link
    * #scorecard}.
    */
   public static final String READ_CONVERSATION_SCORECARDS =
-      SCORECARD_COLUMNS + CONVERSATION_SCORECARDS_FROM;
+      select(ClickHouseTable.SCORECARDS) + CONVERSATION_SCORECARDS_FROM;
 
   public static final String COUNT_CONVERSATION_SCORECARDS =
       "SELECT count(*)" + CONVERSATION_SCORECARDS_FROM;
@@ -127,14 +108,25 @@ public final class PostgresQueries {
       "SELECT h.scorecard_id, h.criterion_id, floor(date_part('epoch', h.updated_at))::bigint"
           + CONVERSATION_SCORES_FROM;
 
+  /** The columns' expressions of {@code table}, in its order: what {@link #row} reads. */
+  public static String select(ClickHouseTable table) {
+    return "SELECT "
+        + String.join(
+            ", ", table.columns().stream().map(ClickHouseTable.Column::postgres).toList());
+  }
+
   /**
-   * The scorecards (of either type) among the given ids ({@code text[]}), read by {@link
-   * #scorecard}: what a repair rewrites.
+   * The rows of {@code table} whose id is among the given ones ({@code text[]}), read by {@link
+   * #row}: what a repair rewrites.
    */
-  public static final String READ_SCORECARDS_BY_IDS =
-      SCORECARD_COLUMNS
-          + " FROM director.scorecards s JOIN director.scorecard_template_revisions r"
-          + " ON r.template_id = s.template_id AND r.revision = s.template_revision WHERE s.scorecard_id = ANY(?)";
+  public static String readByIds(ClickHouseTable table) {
+    return select(table)
+        + " FROM "
+        + table.postgresFrom()
+        + " WHERE "
+        + table.column(table.idColumn()).postgres()
+        + " = ANY(?)";
+  }
 
   /** The ids and versions of the process scorecards in {@code [?, ?)}, for accounting. */
   public static final String PROCESS_SCORECARD_KEYS =
@@ -167,8 +159,17 @@ public final class PostgresQueries {
 
   /** The scores of one batch of scorecards, the ids bound as one {@code text[]}. */
   public static final String SCORES_OF_SCORECARDS =
-      "SELECT scorecard_id, criterion_id, numeric_value, not_applicable, ai_scored, comment, updated_at"
-          + " FROM director.historic_scorecard_scores WHERE scorecard_id = ANY(?)";
+      "SELECT "
+          + String.join(
+              ", ",
+              ClickHouseMapping.SCORE_OWN_COLUMNS.stream()
+                  .map(ClickHouseTable.Column::postgres)
+                  .toList())
+          + " FROM "
+          + ClickHouseTable.SCORES_OWN_FROM
+          + " WHERE "
+          + ClickHouseTable.SCORES.column("scorecard_id").postgres()
+          + " = ANY(?)";
 
   /** Which of the given conversation ids ({@code text[]}) still exist. */
   public static final String EXISTING_CONVERSATIONS =
@@ -178,47 +179,35 @@ public final class PostgresQueries {
   public static final String EXISTING_SCORECARDS =
       "SELECT scorecard_id FROM director.scorecards WHERE scorecard_id = ANY(?)";
 
-  public static SourceScorecard scorecard(ResultSet rs) throws SQLException {
-    return new SourceScorecard(
-        rs.getString(1),
-        rs.getString(2),
-        rs.getString(3),
-        rs.getString(4),
-        rs.getInt(5),
-        rs.getInt(6),
-        rs.getString(7),
-        rs.getString(8),
-        rs.getString(9),
-        rs.getString(10),
-        nullableDouble(rs, 11),
-        instant(rs, 12),
-        instant(rs, 13),
-        instant(rs, 14));
+  /** A row of {@code table} read from the columns of {@link #select}, mapped. */
+  public static Row row(ClickHouseTable table, ResultSet rs) throws SQLException {
+    return ClickHouseMapping.row(table, values(table.columns(), rs));
   }
 
-  public static SourceConversation conversation(ResultSet rs) throws SQLException {
-    return new SourceConversation(
-        rs.getString(1),
-        rs.getString(2),
-        rs.getString(3),
-        rs.getString(4),
-        rs.getInt(5),
-        rs.getString(6),
-        instant(rs, 7),
-        instant(rs, 8),
-        instant(rs, 9),
-        instant(rs, 10));
+  /**
+   * A score's own values ({@link ClickHouseMapping#SCORE_OWN_COLUMNS}) from {@link
+   * #SCORES_OF_SCORECARDS}.
+   */
+  public static Object[] scoreOwnValues(ResultSet rs) throws SQLException {
+    return values(ClickHouseMapping.SCORE_OWN_COLUMNS, rs);
   }
 
-  public static SourceScore score(ResultSet rs) throws SQLException {
-    return new SourceScore(
-        rs.getString(1),
-        rs.getString(2),
-        nullableDouble(rs, 3),
-        rs.getBoolean(4),
-        rs.getBoolean(5),
-        rs.getString(6),
-        instant(rs, 7));
+  /** The values of these columns' expressions, selected in this order, as Java values. */
+  private static Object[] values(List<ClickHouseTable.Column> columns, ResultSet rs)
+      throws SQLException {
+    Object[] values = new Object[columns.size()];
+    for (int i = 0; i < values.length; i++) {
+      int column = i + 1;
+      String type = columns.get(i).clickHouseType();
+      values[i] =
+          switch (type.startsWith("Nullable(") ? type.substring(9, type.length() - 1) : type) {
+            case "DateTime" -> instant(rs, column);
+            case "Float64" -> nullableDouble(rs, column);
+            case "Int32", "UInt8" -> rs.getInt(column);
+            default -> rs.getString(column);
+          };
+    }
+    return values;
   }
 
   private static Double nullableDouble(ResultSet rs, int column) throws SQLException {

@@ -3,9 +3,8 @@ package dev.scorecards.reindex.accounting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scorecards.reindex.model.ClickHouseMapping;
+import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.model.ReindexWindow;
-import dev.scorecards.reindex.model.SourceScore;
-import dev.scorecards.reindex.model.SourceScorecard;
 import org.apache.beam.sdk.values.Row;
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +12,26 @@ import org.junit.jupiter.api.Test;
  * The digest of a score row must be the one ClickHouse's expression computes for the row it holds.
  */
 class WriteAccountingTest {
+  /** A score's own values, as PostgreSQL gives them, by column. */
+  static Object[] ownScore(
+      String scorecardId,
+      String criterion,
+      Double value,
+      boolean notApplicable,
+      boolean aiScored,
+      String comment,
+      java.time.Instant updated) {
+    java.util.Map<String, Object> v = new java.util.HashMap<>();
+    v.put("scorecard_id", scorecardId);
+    v.put("criterion_id", criterion);
+    v.put("numeric_value", value);
+    v.put("not_applicable", notApplicable);
+    v.put("ai_scored", aiScored);
+    v.put("comment", comment);
+    v.put("update_time", updated);
+    return ClickHouseMapping.scoreOwnValues(v);
+  }
+
   @Test
   void theDigestIsClickHousesSipHash64OfTheNulSeparatedKeyAndVersion() {
     // Computed by ClickHouse 18.16.1: SELECT sipHash64(concat(id, '\0', criterion, '\0',
@@ -83,13 +102,25 @@ class WriteAccountingTest {
   void aRowsDigestUsesItsUpdateTimeInWholeSeconds() {
     java.time.Instant updated = java.time.Instant.parse("2026-02-03T09:30:15.999999Z");
     Row scorecard =
-        ClickHouseMapping.scorecard(
-            new SourceScorecard(
-                "sc-1", "cust", "prof", "tpl", 3, 2, null, null, "creator", null, 1.0, null,
-                updated, updated));
+        ClickHouseMapping.row(
+            ClickHouseTable.SCORECARDS,
+            "cust",
+            "prof",
+            "sc-1",
+            "tpl",
+            3,
+            1,
+            null,
+            null,
+            "creator",
+            null,
+            1.0,
+            null,
+            updated,
+            updated);
     Row score =
         ClickHouseMapping.score(
-            scorecard, new SourceScore("sc-1", "crit-1", 2.0, false, false, null, updated));
+            scorecard, ownScore("sc-1", "crit-1", 2.0, false, false, null, updated));
     assertThat(WriteAccounting.scoreDigest(score))
         .isEqualTo(
             WriteAccounting.scoreDigest(

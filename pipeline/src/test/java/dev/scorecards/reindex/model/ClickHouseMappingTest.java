@@ -8,18 +8,40 @@ import org.apache.beam.sdk.values.Row;
 import org.junit.jupiter.api.Test;
 
 class ClickHouseMappingTest {
+  /** A score's own values, as PostgreSQL gives them, by column. */
+  static Object[] ownScore(
+      String scorecardId,
+      String criterion,
+      Double value,
+      boolean notApplicable,
+      boolean aiScored,
+      String comment,
+      java.time.Instant updated) {
+    java.util.Map<String, Object> v = new java.util.HashMap<>();
+    v.put("scorecard_id", scorecardId);
+    v.put("criterion_id", criterion);
+    v.put("numeric_value", value);
+    v.put("not_applicable", notApplicable);
+    v.put("ai_scored", aiScored);
+    v.put("comment", comment);
+    v.put("update_time", updated);
+    return ClickHouseMapping.scoreOwnValues(v);
+  }
+
   private static final Instant CREATED = Instant.parse("2026-02-01T08:00:00.999999Z");
   private static final Instant UPDATED = Instant.parse("2026-02-03T09:30:15.000001Z");
 
-  private static SourceScorecard scorecard(
-      int type, String conversationId, Double score, Instant submitted) {
-    return new SourceScorecard(
-        "sc-1",
+  /** A scorecard row from the values PostgreSQL gives for the declared columns. */
+  private static Row scorecard(
+      int isProcess, String conversationId, Double score, Instant submitted) {
+    return ClickHouseMapping.row(
+        ClickHouseTable.SCORECARDS,
         "cust",
         "prof",
+        "sc-1",
         "tpl",
         3,
-        type,
+        isProcess,
         conversationId,
         null,
         "creator",
@@ -32,9 +54,7 @@ class ClickHouseMappingTest {
 
   @Test
   void mapsAScorecardColumnByColumn() {
-    Row row =
-        ClickHouseMapping.scorecard(
-            scorecard(2, null, 87.5, Instant.parse("2026-02-02T00:00:01.5Z")));
+    Row row = (scorecard(1, null, 87.5, Instant.parse("2026-02-02T00:00:01.5Z")));
     assertThat(row.getSchema()).isEqualTo(ClickHouseTable.SCORECARDS.beamSchema());
     assertThat(row.getString("customer_id")).isEqualTo("cust");
     assertThat(row.getString("scorecard_id")).isEqualTo("sc-1");
@@ -55,33 +75,54 @@ class ClickHouseMappingTest {
 
   @Test
   void keepsNullsWhereClickHouseIsNullable() {
-    Row row = ClickHouseMapping.scorecard(scorecard(2, null, null, null));
+    Row row = (scorecard(1, null, null, null));
     assertThat(row.getDouble("score")).isNull();
     assertThat(row.getDateTime("submit_time")).isNull();
   }
 
   @Test
-  void theTemplateRevisionTypeDecidesIsProcess() {
-    assertThat(
-            ClickHouseMapping.scorecard(scorecard(1, "conv-1", 1.0, null))
-                .getInt16("is_process_scorecard"))
-        .isEqualTo((short) 0);
-    assertThat(
-            ClickHouseMapping.scorecard(scorecard(2, null, 1.0, null))
-                .getInt16("is_process_scorecard"))
+  void aBooleanOrANumberBecomesAUInt8() {
+    Object[] values = {"cust", "prof", "conv-1", null, 7, null, CREATED, null, CREATED, UPDATED};
+    assertThat(ClickHouseMapping.row(ClickHouseTable.CONVERSATIONS, values).getInt16("channel"))
+        .isEqualTo((short) 7);
+    values[4] = Boolean.TRUE;
+    assertThat(ClickHouseMapping.row(ClickHouseTable.CONVERSATIONS, values).getInt16("channel"))
         .isEqualTo((short) 1);
-    assertThat(
-            ClickHouseMapping.scorecard(scorecard(3, null, 1.0, null))
-                .getInt16("is_process_scorecard"))
-        .isEqualTo((short) 0);
+  }
+
+  @Test
+  void refusesANullWhereClickHouseIsNotNullableAndAMissingColumn() {
+    assertThatThrownBy(
+            () ->
+                ClickHouseMapping.row(
+                    ClickHouseTable.CONVERSATIONS,
+                    "cust",
+                    "prof",
+                    "conv-1",
+                    null,
+                    7,
+                    null,
+                    null,
+                    null,
+                    CREATED,
+                    UPDATED))
+        .hasMessageContaining("start_time");
+    assertThatThrownBy(() -> ClickHouseMapping.row(ClickHouseTable.CONVERSATIONS, "cust"))
+        .hasMessageContaining("10 columns");
+  }
+
+  @Test
+  void theDeclarationStatesIsProcessFromTheTemplateRevisionType() {
+    assertThat(ClickHouseTable.SCORECARDS.column("is_process_scorecard").postgres())
+        .isEqualTo("CASE WHEN r.type = 2 THEN 1 ELSE 0 END")
+        .isEqualTo(ClickHouseTable.SCORES.column("is_process_scorecard").postgres());
   }
 
   @Test
   void mapsAScoreWithItsScorecardColumns() {
-    Row sc = ClickHouseMapping.scorecard(scorecard(2, null, 1.0, null));
+    Row sc = (scorecard(1, null, 1.0, null));
     Row row =
-        ClickHouseMapping.score(
-            sc, new SourceScore("sc-1", "crit\t1", null, true, false, null, UPDATED));
+        ClickHouseMapping.score(sc, ownScore("sc-1", "crit\t1", null, true, false, null, UPDATED));
     assertThat(row.getSchema()).isEqualTo(ClickHouseTable.SCORES.beamSchema());
     assertThat(row.getString("criterion_id")).isEqualTo("crit\t1");
     assertThat(row.getDouble("numeric_value")).isNull();
@@ -119,37 +160,42 @@ class ClickHouseMappingTest {
   void everyMappedRowPassesBeamsTypeCheck() {
     for (Row sc :
         new Row[] {
-          ClickHouseMapping.scorecard(
-              scorecard(2, null, 87.5, Instant.parse("2026-02-02T00:00:01.5Z"))),
-          ClickHouseMapping.scorecard(scorecard(1, "conv-1", null, null))
+          (scorecard(1, null, 87.5, Instant.parse("2026-02-02T00:00:01.5Z"))),
+          (scorecard(0, "conv-1", null, null))
         }) {
       assertTyped(sc);
       for (Row score :
           new Row[] {
-            ClickHouseMapping.score(
-                sc, new SourceScore("sc-1", "c", null, true, false, null, UPDATED)),
-            ClickHouseMapping.score(
-                sc, new SourceScore("sc-1", "c", 2.5, false, true, "x", UPDATED))
+            ClickHouseMapping.score(sc, ownScore("sc-1", "c", null, true, false, null, UPDATED)),
+            ClickHouseMapping.score(sc, ownScore("sc-1", "c", 2.5, false, true, "x", UPDATED))
           }) {
         assertTyped(score);
       }
     }
     for (Instant ended : new Instant[] {null, UPDATED}) {
       Row conversation =
-          ClickHouseMapping.conversation(
-              new SourceConversation(
-                  "conv-1", "cust", "prof", null, 2, null, CREATED, ended, CREATED, UPDATED));
+          ClickHouseMapping.row(
+              ClickHouseTable.CONVERSATIONS,
+              "cust",
+              "prof",
+              "conv-1",
+              null,
+              2,
+              null,
+              CREATED,
+              ended,
+              CREATED,
+              UPDATED);
       assertTyped(conversation);
     }
   }
 
   @Test
   void refusesToJoinAScoreToAnotherScorecard() {
-    Row sc = ClickHouseMapping.scorecard(scorecard(2, null, 1.0, null));
+    Row sc = (scorecard(1, null, 1.0, null));
     assertThatThrownBy(
             () ->
-                ClickHouseMapping.score(
-                    sc, new SourceScore("sc-2", "c", 1.0, false, false, "x", UPDATED)))
+                ClickHouseMapping.score(sc, ownScore("sc-2", "c", 1.0, false, false, "x", UPDATED)))
         .isInstanceOf(IllegalArgumentException.class);
   }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scorecards.reindex.model.ClickHouseMapping;
 import dev.scorecards.reindex.model.ClickHouseTable;
-import dev.scorecards.reindex.model.SourceScorecard;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
@@ -59,9 +58,22 @@ class BatchScorecardsTest {
       Instant t = Instant.parse("2026-01-01T00:00:00Z");
       for (int i = 0; i < n; i++) {
         out.output(
-            ClickHouseMapping.scorecard(
-                new SourceScorecard(
-                    "sc-" + i, "c", "p", "t", 1, 2, null, null, "u", null, null, null, t, t)));
+            ClickHouseMapping.row(
+                ClickHouseTable.SCORECARDS,
+                "c",
+                "p",
+                "sc-" + i,
+                "t",
+                1,
+                1,
+                null,
+                null,
+                "u",
+                null,
+                null,
+                null,
+                t,
+                t));
       }
     }
   }

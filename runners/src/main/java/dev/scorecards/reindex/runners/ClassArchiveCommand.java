@@ -6,8 +6,6 @@ import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.model.Mode;
 import dev.scorecards.reindex.model.PartitionPlan;
 import dev.scorecards.reindex.model.ReindexWindow;
-import dev.scorecards.reindex.model.SourceScore;
-import dev.scorecards.reindex.model.SourceScorecard;
 import dev.scorecards.reindex.pipeline.BatchScorecards;
 import dev.scorecards.reindex.pipeline.ReindexPipeline;
 import dev.scorecards.reindex.postgres.PostgresSettings;
@@ -69,9 +67,22 @@ public class ClassArchiveCommand implements Callable<Integer> {
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       rows.add(
-          ClickHouseMapping.scorecard(
-              new SourceScorecard(
-                  "sc-" + i, "c", "p", "t", 1, 2, null, null, "u", null, null, null, t, t)));
+          ClickHouseMapping.row(
+              ClickHouseTable.SCORECARDS,
+              "c",
+              "p",
+              "sc-" + i,
+              "t",
+              1,
+              1,
+              null,
+              null,
+              "u",
+              null,
+              null,
+              null,
+              t,
+              t));
     }
     return rows;
   }
@@ -84,8 +95,20 @@ public class ClassArchiveCommand implements Callable<Integer> {
         out.output(
             ClickHouseMapping.score(
                 scorecard,
-                new SourceScore(
-                    scorecard.getString("scorecard_id"), "crit", 1.0, false, false, null, t)));
+                ClickHouseMapping.scoreOwnValues(
+                    java.util.Map.of(
+                        "scorecard_id",
+                        scorecard.getString("scorecard_id"),
+                        "criterion_id",
+                        "crit",
+                        "numeric_value",
+                        1.0,
+                        "not_applicable",
+                        0,
+                        "ai_scored",
+                        0,
+                        "update_time",
+                        t))));
       }
     }
   }

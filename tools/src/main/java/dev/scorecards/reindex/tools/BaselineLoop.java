@@ -5,8 +5,6 @@ import dev.scorecards.reindex.clickhouse.ClickHouseSettings;
 import dev.scorecards.reindex.model.ClickHouseMapping;
 import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.model.ReindexWindow;
-import dev.scorecards.reindex.model.SourceScore;
-import dev.scorecards.reindex.model.SourceScorecard;
 import dev.scorecards.reindex.postgres.PostgresQueries;
 import dev.scorecards.reindex.postgres.PostgresSettings;
 import java.sql.Array;
@@ -30,6 +28,9 @@ import org.apache.beam.sdk.values.Row;
  * mapping as the pipeline.
  */
 public final class BaselineLoop {
+  private static final int UPDATE_TIME_COLUMN =
+      ClickHouseTable.SCORECARDS.beamSchema().indexOf("update_time") + 1;
+
   static final int PAGE = 50;
   private static final DateTimeFormatter CH_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
@@ -65,12 +66,13 @@ public final class BaselineLoop {
         List<Row> rows = new ArrayList<>();
         try (ResultSet rs = page.executeQuery()) {
           while (rs.next()) {
-            SourceScorecard s = PostgresQueries.scorecard(rs);
-            Row row = ClickHouseMapping.scorecard(s);
+            Row row = PostgresQueries.row(ClickHouseTable.SCORECARDS, rs);
+            String id = row.getString("scorecard_id");
             rows.add(row);
-            byId.put(s.scorecardId(), row);
-            lastTime = s.updatedAt().atOffset(ZoneOffset.UTC);
-            lastId = s.scorecardId();
+            byId.put(id, row);
+            // The page's key is the exact update time, not the row's whole seconds.
+            lastTime = PostgresQueries.instant(rs, UPDATE_TIME_COLUMN).atOffset(ZoneOffset.UTC);
+            lastId = id;
           }
         }
         if (rows.isEmpty()) {
@@ -81,8 +83,10 @@ public final class BaselineLoop {
         scoreQuery.setArray(1, ids);
         try (ResultSet rs = scoreQuery.executeQuery()) {
           while (rs.next()) {
-            SourceScore score = PostgresQueries.score(rs);
-            scoreRows.add(ClickHouseMapping.score(byId.get(score.scorecardId()), score));
+            Object[] score = PostgresQueries.scoreOwnValues(rs);
+            scoreRows.add(
+                ClickHouseMapping.score(
+                    byId.get((String) score[ClickHouseMapping.SCORE_SCORECARD_ID]), score));
           }
         }
         insert(ch, clickHouse.qualified(ClickHouseTable.SCORECARDS), rows);
