@@ -3,6 +3,7 @@ package dev.scorecards.reindex.accounting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scorecards.reindex.model.ClickHouseMapping;
+import dev.scorecards.reindex.model.ClickHouseMappingTest;
 import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.model.ReindexWindow;
 import org.apache.beam.sdk.values.Row;
@@ -12,26 +13,6 @@ import org.junit.jupiter.api.Test;
  * The digest of a score row must be the one ClickHouse's expression computes for the row it holds.
  */
 class WriteAccountingTest {
-  /** A score's own values, as PostgreSQL gives them, by column. */
-  static Object[] ownScore(
-      String scorecardId,
-      String criterion,
-      Double value,
-      boolean notApplicable,
-      boolean aiScored,
-      String comment,
-      java.time.Instant updated) {
-    java.util.Map<String, Object> v = new java.util.HashMap<>();
-    v.put("scorecard_id", scorecardId);
-    v.put("criterion_id", criterion);
-    v.put("numeric_value", value);
-    v.put("not_applicable", notApplicable);
-    v.put("ai_scored", aiScored);
-    v.put("comment", comment);
-    v.put("update_time", updated);
-    return ClickHouseMapping.scoreOwnValues(v);
-  }
-
   @Test
   void theDigestIsClickHousesSipHash64OfTheNulSeparatedKeyAndVersion() {
     // Computed by ClickHouse 18.16.1: SELECT sipHash64(concat(id, '\0', criterion, '\0',
@@ -120,7 +101,8 @@ class WriteAccountingTest {
             updated);
     Row score =
         ClickHouseMapping.score(
-            scorecard, ownScore("sc-1", "crit-1", 2.0, false, false, null, updated));
+            scorecard,
+            ClickHouseMappingTest.ownScore("sc-1", "crit-1", 2.0, false, false, null, updated));
     assertThat(WriteAccounting.scoreDigest(score))
         .isEqualTo(
             WriteAccounting.scoreDigest(

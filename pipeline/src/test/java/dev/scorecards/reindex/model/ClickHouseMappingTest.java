@@ -7,9 +7,9 @@ import java.time.Instant;
 import org.apache.beam.sdk.values.Row;
 import org.junit.jupiter.api.Test;
 
-class ClickHouseMappingTest {
+public class ClickHouseMappingTest {
   /** A score's own values, as PostgreSQL gives them, by column. */
-  static Object[] ownScore(
+  public static Object[] ownScore(
       String scorecardId,
       String criterion,
       Double value,

@@ -4,28 +4,19 @@ import dev.scorecards.reindex.run.ReindexConfig;
 import dev.scorecards.reindex.run.ResumableReindex;
 import dev.scorecards.reindex.run.RunLedger;
 import java.io.PrintStream;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code reindex run}: one reindex of a window, on the DirectRunner or on Flink. */
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,
     description = "Reindex the scorecards of a window [start, end) into ClickHouse.")
-public class RunCommand implements Callable<Integer>, CliSettings.Command {
-  @Spec CommandSpec spec;
-
+public class RunCommand extends ReindexCommand implements Callable<Integer> {
   @Option(names = "--no-verify", description = "skip the verification that ends every run")
   boolean noVerify;
 
@@ -37,27 +28,11 @@ public class RunCommand implements Callable<Integer>, CliSettings.Command {
               + "without it, an unfinished run of the same mode and window is resumed")
   String resume;
 
-  @Parameters(
-      paramLabel = "PIPELINE_OPTION",
-      arity = "0..*",
-      description = "Beam or Flink pipeline options after --, e.g. -- --maxParallelism=8")
-  List<String> pipelineOptions = new ArrayList<>();
-
-  @Override
-  public Set<Setting.Group> settingGroups() {
-    return Setting.Group.REINDEX;
-  }
-
-  @Override
-  public CommandSpec spec() {
-    return spec;
-  }
-
   @Override
   public Integer call() throws Exception {
     Settings settings = settings();
-    ReindexSettings effective = ReindexSettings.resolve(null, settings, Instant.now());
-    Launch launch = Launch.of(settings, pipelineOptions, System.getenv());
+    ReindexSettings effective = job(settings);
+    Launch launch = launch(settings);
     ReindexConfig config = launch.config(effective);
     ResumableReindex.Policy policy = launch.policy(effective);
     if (resume != null) {

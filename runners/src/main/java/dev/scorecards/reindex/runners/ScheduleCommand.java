@@ -8,15 +8,9 @@ import dev.scorecards.reindex.runners.schedule.Scheduler;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code reindex schedule}: stays up and launches the configured reindex at each cron tick. */
 @Command(
@@ -24,9 +18,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "Launch the reindex at each tick of a cron expression; each run covers [end of the previous successful run, now).")
-public class ScheduleCommand implements Callable<Integer>, CliSettings.Command {
-  @Spec CommandSpec spec;
-
+public class ScheduleCommand extends ReindexCommand implements Callable<Integer> {
   @Option(
       names = "--cron",
       required = true,
@@ -46,27 +38,11 @@ public class ScheduleCommand implements Callable<Integer>, CliSettings.Command {
           "where the end of the last successful run is kept (env REINDEX_SCHEDULE_STATE; default: ${DEFAULT-VALUE})")
   Path stateFile;
 
-  @Parameters(
-      paramLabel = "PIPELINE_OPTION",
-      arity = "0..*",
-      description = "Beam or Flink pipeline options after --, e.g. -- --maxParallelism=8")
-  List<String> pipelineOptions = new ArrayList<>();
-
-  @Override
-  public Set<Setting.Group> settingGroups() {
-    return Setting.Group.REINDEX;
-  }
-
-  @Override
-  public CommandSpec spec() {
-    return spec;
-  }
-
   @Override
   public Integer call() throws Exception {
     Settings settings = settings();
-    ReindexSettings effective = ReindexSettings.resolve(null, settings, Instant.now());
-    Launch launch = Launch.of(settings, pipelineOptions, System.getenv());
+    ReindexSettings effective = job(settings);
+    Launch launch = launch(settings);
     RunnerOptions runner = launch.runner();
     Scheduler.parse(cron);
     if (maxRuns < 0) {
