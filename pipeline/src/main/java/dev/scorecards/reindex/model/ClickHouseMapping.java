@@ -98,31 +98,22 @@ public final class ClickHouseMapping {
   }
 
   private static Object value(ClickHouseTable.Column column, Object v) {
-    String type = column.clickHouseType();
-    boolean nullable = type.startsWith("Nullable(");
     if (v == null) {
-      if (type.equals("String")) {
+      if (column.kind() == ClickHouseTable.Kind.STRING) {
         return "";
       }
-      if (nullable) {
+      if (column.nullable()) {
         return null;
       }
       throw new IllegalArgumentException("a NOT NULL value of " + column.name() + " is null");
     }
-    switch (nullable ? type.substring(9, type.length() - 1) : type) {
-      case "String":
-        return v.toString();
-      case "Int32":
-        return ((Number) v).intValue();
-      case "UInt8":
-        return v instanceof Boolean b ? flag(b) : (short) ((Number) v).intValue();
-      case "Float64":
-        return ((Number) v).doubleValue();
-      case "DateTime":
-        return seconds((Instant) v);
-      default:
-        throw new IllegalArgumentException("no mapping for ClickHouse type " + type);
-    }
+    return switch (column.kind()) {
+      case STRING -> v.toString();
+      case INT32 -> ((Number) v).intValue();
+      case UINT8 -> v instanceof Boolean b ? flag(b) : (short) ((Number) v).intValue();
+      case FLOAT64 -> ((Number) v).doubleValue();
+      case DATETIME -> seconds((Instant) v);
+    };
   }
 
   /**

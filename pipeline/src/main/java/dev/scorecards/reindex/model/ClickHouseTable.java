@@ -85,7 +85,57 @@ public enum ClickHouseTable {
    * A column: its name and its ClickHouse type exactly as the DDL spells it, and the PostgreSQL
    * expression (over the aliases of {@link #postgresFrom}) whose value it holds.
    */
-  public record Column(String name, String clickHouseType, String postgres) {}
+  public record Column(
+      String name, String clickHouseType, String postgres, Kind kind, boolean nullable) {
+    Column(String name, String clickHouseType, String postgres) {
+      this(
+          name,
+          clickHouseType,
+          postgres,
+          Kind.of(baseType(clickHouseType)),
+          !baseType(clickHouseType).equals(clickHouseType));
+    }
+
+    private static String baseType(String type) {
+      return type.startsWith("Nullable(") && type.endsWith(")")
+          ? type.substring(9, type.length() - 1)
+          : type;
+    }
+  }
+
+  /** The ClickHouse types of the contract's columns (without Nullable), parsed once per column. */
+  public enum Kind {
+    STRING(Schema.FieldType.STRING),
+    INT32(Schema.FieldType.INT32),
+    // ClickHouseIO casts UInt8 values to Short: a Byte fails.
+    UINT8(Schema.FieldType.INT16),
+    FLOAT64(Schema.FieldType.DOUBLE),
+    DATETIME(Schema.FieldType.DATETIME);
+
+    /** The Beam field type that ClickHouseIO writes into a column of this type. */
+    final Schema.FieldType beamType;
+
+    Kind(Schema.FieldType beamType) {
+      this.beamType = beamType;
+    }
+
+    static Kind of(String clickHouseType) {
+      switch (clickHouseType) {
+        case "String":
+          return STRING;
+        case "Int32":
+          return INT32;
+        case "UInt8":
+          return UINT8;
+        case "Float64":
+          return FLOAT64;
+        case "DateTime":
+          return DATETIME;
+        default:
+          throw new IllegalArgumentException("no mapping for ClickHouse type " + clickHouseType);
+      }
+    }
+  }
 
   private final String tableName;
   private final String postgresFrom;
@@ -101,36 +151,12 @@ public enum ClickHouseTable {
     this.beamSchema =
         Schema.of(
             columns.stream()
-                .map(c -> Schema.Field.of(c.name(), beamType(c.clickHouseType())))
+                .map(c -> Schema.Field.of(c.name(), c.kind().beamType.withNullable(c.nullable())))
                 .toArray(Schema.Field[]::new));
   }
 
   private static Column col(String name, String type, String postgres) {
     return new Column(name, type, postgres);
-  }
-
-  /**
-   * The Beam field type that ClickHouseIO writes into a column of this ClickHouse type. UInt8 takes
-   * a 16-bit value: ClickHouseIO casts UInt8 values to Short, and a Byte fails.
-   */
-  static Schema.FieldType beamType(String clickHouseType) {
-    if (clickHouseType.startsWith("Nullable(") && clickHouseType.endsWith(")")) {
-      return beamType(clickHouseType.substring(9, clickHouseType.length() - 1)).withNullable(true);
-    }
-    switch (clickHouseType) {
-      case "String":
-        return Schema.FieldType.STRING;
-      case "Int32":
-        return Schema.FieldType.INT32;
-      case "UInt8":
-        return Schema.FieldType.INT16;
-      case "Float64":
-        return Schema.FieldType.DOUBLE;
-      case "DateTime":
-        return Schema.FieldType.DATETIME;
-      default:
-        throw new IllegalArgumentException("no Beam type for ClickHouse type " + clickHouseType);
-    }
   }
 
   /**

@@ -198,13 +198,12 @@ public final class PostgresQueries {
     Object[] values = new Object[columns.size()];
     for (int i = 0; i < values.length; i++) {
       int column = i + 1;
-      String type = columns.get(i).clickHouseType();
       values[i] =
-          switch (type.startsWith("Nullable(") ? type.substring(9, type.length() - 1) : type) {
-            case "DateTime" -> instant(rs, column);
-            case "Float64" -> nullableDouble(rs, column);
-            case "Int32", "UInt8" -> rs.getInt(column);
-            default -> rs.getString(column);
+          switch (columns.get(i).kind()) {
+            case DATETIME -> instant(rs, column);
+            case FLOAT64 -> nullableDouble(rs, column);
+            case INT32, UINT8 -> rs.getInt(column);
+            case STRING -> rs.getString(column);
           };
     }
     return values;

@@ -17,8 +17,6 @@ import java.util.Map;
  * when the launch is made, before anything touches a database.
  */
 public final class Launch {
-  static final Duration LONGEST_BACKOFF = Duration.ofMinutes(1);
-
   private final Settings settings;
   private final PostgresSettings postgres;
   private final ClickHouseSettings clickHouse;
@@ -100,8 +98,10 @@ public final class Launch {
 
   /** Attempts, heartbeat, back-off and chunk size of one reindex. */
   public ResumableReindex.Policy policy(ReindexSettings job) {
-    return ResumableReindex.Policy.of(job.maxAttempts(), job.heartbeatTimeout())
-        .withBackoff(retryBackoff, LONGEST_BACKOFF)
+    ResumableReindex.Policy policy =
+        ResumableReindex.Policy.of(job.maxAttempts(), job.heartbeatTimeout());
+    return policy
+        .withBackoff(retryBackoff, policy.maxBackoff())
         .withScorecardsPerChunk(
             scorecardsPerChunk != null ? scorecardsPerChunk : runner.defaultScorecardsPerChunk());
   }

@@ -38,7 +38,6 @@ public final class Settings {
         sources.put(s, s.env);
       } else if (s.defaultValue != null) {
         values.put(s, s.defaultValue);
-        sources.put(s, "the default of " + s.label());
       }
     }
     return new Settings(values, sources);
@@ -65,15 +64,14 @@ public final class Settings {
     return values.get(s);
   }
 
-  /** Whether a flag or the environment gave this setting (not only its default). */
+  /** Whether a flag, the environment or a job gave this setting (not only its default). */
   public boolean given(Setting s) {
-    String source = sources.get(s);
-    return source != null && !source.startsWith("the default");
+    return sources.containsKey(s);
   }
 
-  /** Where the value came from: the flag or the variable. */
+  /** Where the value came from: the flag, the variable, or the setting's default. */
   public String source(Setting s) {
-    return sources.getOrDefault(s, s.label());
+    return sources.getOrDefault(s, "the default of " + s.label());
   }
 
   /** A whole number in {@code [min, max]}, or null when not set. */

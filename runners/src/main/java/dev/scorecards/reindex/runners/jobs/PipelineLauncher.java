@@ -10,6 +10,7 @@ import dev.scorecards.reindex.run.ReindexJob;
 import dev.scorecards.reindex.run.ResumableReindex;
 import dev.scorecards.reindex.runners.Launch;
 import dev.scorecards.reindex.runners.ReindexSettings;
+import dev.scorecards.reindex.runners.Setting;
 import dev.scorecards.reindex.runners.Settings;
 import dev.scorecards.reindex.verify.VerificationReport;
 import dev.scorecards.reindex.verify.Verifier;
@@ -22,6 +23,9 @@ import java.util.Map;
  * the runner, chunk size and back-off the server was started with.
  */
 public final class PipelineLauncher implements JobHandler.Launcher {
+  /** The settings' defaults, for an input that leaves attempts or heartbeat out. */
+  private static final Settings DEFAULTS = Settings.fromEnvironment(Map.of());
+
   private final Launch launch;
 
   public PipelineLauncher(Launch launch) {
@@ -30,9 +34,7 @@ public final class PipelineLauncher implements JobHandler.Launcher {
 
   /** The default launch (DirectRunner) against these databases. */
   public PipelineLauncher(PostgresSettings postgres, ClickHouseSettings clickHouse) {
-    this(
-        Launch.of(Settings.fromEnvironment(Map.of()), List.of(), Map.of())
-            .withConnections(postgres, clickHouse));
+    this(Launch.of(DEFAULTS, List.of(), Map.of()).withConnections(postgres, clickHouse));
   }
 
   @Override
@@ -49,14 +51,16 @@ public final class PipelineLauncher implements JobHandler.Launcher {
             window,
             input.getBatchSize(),
             input.getCleanUpBeforeWrite(),
-            input.getMaxAttempts() > 0 ? input.getMaxAttempts() : 6,
+            input.getMaxAttempts() > 0
+                ? input.getMaxAttempts()
+                : DEFAULTS.integer(Setting.MAX_ATTEMPTS, 1, 100),
             input.hasHeartbeatTimeout()
                     && (input.getHeartbeatTimeout().getSeconds() > 0
                         || input.getHeartbeatTimeout().getNanos() > 0)
                 ? java.time.Duration.ofSeconds(
                     input.getHeartbeatTimeout().getSeconds(),
                     input.getHeartbeatTimeout().getNanos())
-                : java.time.Duration.ofMinutes(5));
+                : DEFAULTS.duration(Setting.HEARTBEAT_TIMEOUT));
     ReindexConfig config = launch.config(job);
     ResumableReindex.Policy policy = launch.policy(job);
     ResumableReindex.Outcome outcome =
