@@ -3,6 +3,7 @@ package dev.scorecards.reindex.accounting;
 import dev.scorecards.reindex.clickhouse.ClickHouseClient;
 import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.model.Flow;
+import dev.scorecards.reindex.model.PerTable;
 import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.postgres.PostgresQueries;
 import dev.scorecards.reindex.postgres.PostgresSettings;
@@ -56,13 +57,16 @@ public final class WriteAccounting {
    * wrote, and {@code scoresInClickHouse} then counts the keys ClickHouse holds for the window's
    * scorecards.
    */
-  public record Received(
-      long conversationsInPostgres,
-      long conversationsInClickHouse,
-      long scorecardsInPostgres,
-      long scorecardsInClickHouse,
-      long scoresInPostgres,
-      long scoresInClickHouse) {}
+  public record Received(PerTable inPostgres, PerTable inClickHouse) {
+    public static Received of(long[] conversations, long[] scorecards, long[] scores) {
+      java.util.Map<ClickHouseTable, long[]> counts =
+          java.util.Map.of(
+              ClickHouseTable.CONVERSATIONS, conversations,
+              ClickHouseTable.SCORECARDS, scorecards,
+              ClickHouseTable.SCORES, scores);
+      return new Received(PerTable.of(t -> counts.get(t)[0]), PerTable.of(t -> counts.get(t)[1]));
+    }
+  }
 
   /**
    * The digest of one score row as ClickHouse stores it: SipHash-2-4 (key 0, 0), ClickHouse's
@@ -251,8 +255,7 @@ public final class WriteAccounting {
       }
     }
     if (held[0] == written.scores() && held[1] == written.scoresDigest()) {
-      return new Received(
-          conversations[0], conversations[1], scorecards[0], scorecards[1], NOT_COUNTED, held[0]);
+      return Received.of(conversations, scorecards, new long[] {NOT_COUNTED, held[0]});
     }
     // Rare (a lost write, a newer version in ClickHouse): the exact check counts everything again.
     return check(window, flows);
@@ -349,8 +352,7 @@ public final class WriteAccounting {
       scorecards = new long[] {scorecards[0] + sc[0], scorecards[1] + sc[1]};
       scores = new long[] {scores[0] + sr[0], scores[1] + sr[1]};
     }
-    return new Received(
-        conversations[0], conversations[1], scorecards[0], scorecards[1], scores[0], scores[1]);
+    return Received.of(conversations, scorecards, scores);
   }
 
   /**

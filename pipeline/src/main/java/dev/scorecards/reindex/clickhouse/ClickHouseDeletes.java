@@ -1,14 +1,15 @@
 package dev.scorecards.reindex.clickhouse;
 
 import dev.scorecards.reindex.model.ClickHouseTable;
+import dev.scorecards.reindex.model.PerTable;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 
 /**
- * Deleting scorecards from ClickHouse: every row of the given scorecards in both tables, as {@code
- * ALTER TABLE ... DELETE} mutations, and waiting for mutations to finish. Used by the clean-up
- * before write and by a verification's repair.
+ * Deleting from ClickHouse every row of the given scorecards or conversations, in every table keyed
+ * by their id, as {@code ALTER TABLE ... DELETE} mutations, and waiting for mutations to finish.
+ * Used by the clean-up before write and by a verification's repair.
  */
 public final class ClickHouseDeletes {
   /**
@@ -23,27 +24,43 @@ public final class ClickHouseDeletes {
   private ClickHouseDeletes() {}
 
   /** What one delete did: rows found (and deleted) in each table, and the mutations submitted. */
-  public record Deleted(long scorecardRows, long scoreRows, int mutations) {}
+  public record Deleted(PerTable rows, int mutations) {
+    public static final Deleted NONE = new Deleted(PerTable.ZERO, 0);
 
-  /**
-   * Submits the mutations deleting every row of these scorecards from both tables, in groups of at
-   * most {@link #MAX_IDS_PER_MUTATION}; a group no table row matches gets no mutation. Does not
-   * wait: call {@link #waitForMutations} before relying on the rows being gone.
-   */
-  public static Deleted submit(ClickHouseClient client, Collection<String> scorecardIds) {
-    long[] scorecards =
-        deleteRows(client, ClickHouseTable.SCORECARDS, "scorecard_id", scorecardIds);
-    long[] scores = deleteRows(client, ClickHouseTable.SCORES, "scorecard_id", scorecardIds);
-    return new Deleted(scorecards[0], scores[0], (int) (scorecards[1] + scores[1]));
+    public Deleted plus(Deleted other) {
+      return new Deleted(rows.plus(other.rows), mutations + other.mutations);
+    }
   }
 
   /**
-   * The same for the {@code conversations} rows of these conversations: {rows found, mutations
-   * submitted}.
+   * The declared tables whose rows belong to what {@code idColumn} names (a scorecard's rows in
+   * {@code scorecards} and {@code scores}, a conversation's in {@code conversations}): what
+   * deleting by that id covers.
    */
-  public static long[] submitConversations(
-      ClickHouseClient client, Collection<String> conversationIds) {
-    return deleteRows(client, ClickHouseTable.CONVERSATIONS, "conversation_id", conversationIds);
+  public static List<ClickHouseTable> tablesKeyedBy(String idColumn) {
+    List<ClickHouseTable> tables =
+        java.util.Arrays.stream(ClickHouseTable.values())
+            .filter(t -> t.idColumn().equals(idColumn))
+            .toList();
+    if (tables.isEmpty()) {
+      throw new IllegalArgumentException("no target table is keyed by " + idColumn);
+    }
+    return tables;
+  }
+
+  /**
+   * Submits the mutations deleting every row of these ids from every table keyed by {@code
+   * idColumn}, in groups of at most {@link #MAX_IDS_PER_MUTATION}; a group no table row matches
+   * gets no mutation. Does not wait: call {@link #waitForMutations} before relying on the rows
+   * being gone.
+   */
+  public static Deleted submit(ClickHouseClient client, String idColumn, Collection<String> ids) {
+    Deleted deleted = Deleted.NONE;
+    for (ClickHouseTable table : tablesKeyedBy(idColumn)) {
+      long[] d = deleteRows(client, table, idColumn, ids);
+      deleted = deleted.plus(new Deleted(PerTable.ZERO.with(table, d[0]), (int) d[1]));
+    }
+    return deleted;
   }
 
   /**

@@ -130,7 +130,10 @@ public class CleanUpClickHouse extends PTransform<PCollectionTuple, PCollection<
                           .apply("ConversationsAndOrphans", Flatten.pCollections()),
                       deleteBatchSize,
                       1)
-                  .apply("DeleteConversations", ParDo.of(new DeleteFn(clickHouse, true))));
+                  .apply(
+                      "DeleteConversations",
+                      ParDo.of(
+                          new DeleteFn(clickHouse, ClickHouseTable.CONVERSATIONS.idColumn()))));
     }
     PCollection<String> scorecardOrphans =
         orphans(
@@ -152,7 +155,7 @@ public class CleanUpClickHouse extends PTransform<PCollectionTuple, PCollection<
                     1)
                 .apply(
                     "DeleteScorecardsAndWaitForMutations",
-                    ParDo.of(new DeleteFn(clickHouse, false))));
+                    ParDo.of(new DeleteFn(clickHouse, ClickHouseTable.SCORECARDS.idColumn()))));
     return done.apply("AllDeletesDone", Flatten.pCollections());
   }
 
@@ -301,24 +304,24 @@ public class CleanUpClickHouse extends PTransform<PCollectionTuple, PCollection<
   }
 
   /**
-   * Deletes every row of the given scorecards (or conversations); waits for its mutations at the
-   * end of the bundle.
+   * Deletes every row of the given ids (scorecards or conversations, by {@code idColumn}) from the
+   * tables keyed by it; waits for its mutations at the end of the bundle.
    */
   static class DeleteFn extends DoFn<Iterable<String>, Integer> {
     private final ClickHouseSettings clickHouse;
-    private final boolean conversations;
-    private final Counter scorecardRowsDeleted =
-        ReindexMetrics.counter(ReindexMetrics.SCORECARDS_DELETED);
-    private final Counter scoreRowsDeleted = ReindexMetrics.counter(ReindexMetrics.SCORES_DELETED);
-    private final Counter conversationRowsDeleted =
-        ReindexMetrics.counter(ReindexMetrics.CONVERSATIONS_DELETED);
+    private final String idColumn;
+    private final java.util.Map<ClickHouseTable, Counter> rowsDeleted =
+        new java.util.EnumMap<>(ClickHouseTable.class);
     private final Counter mutations = ReindexMetrics.counter(ReindexMetrics.MUTATIONS);
     private transient ClickHouseClient client;
     private transient boolean submitted;
 
-    DeleteFn(ClickHouseSettings clickHouse, boolean conversations) {
+    DeleteFn(ClickHouseSettings clickHouse, String idColumn) {
       this.clickHouse = clickHouse;
-      this.conversations = conversations;
+      this.idColumn = idColumn;
+      for (ClickHouseTable t : ClickHouseDeletes.tablesKeyedBy(idColumn)) {
+        rowsDeleted.put(t, ReindexMetrics.counter(ReindexMetrics.deletedCounterOf(t)));
+      }
     }
 
     @Setup
@@ -335,18 +338,10 @@ public class CleanUpClickHouse extends PTransform<PCollectionTuple, PCollection<
     public void processElement(@Element Iterable<String> ids, OutputReceiver<Integer> out) {
       List<String> group =
           StreamSupport.stream(ids.spliterator(), false).collect(Collectors.toList());
-      if (conversations) {
-        long[] deleted = ClickHouseDeletes.submitConversations(client, group);
-        conversationRowsDeleted.inc(deleted[0]);
-        mutations.inc(deleted[1]);
-        submitted |= deleted[1] > 0;
-      } else {
-        ClickHouseDeletes.Deleted deleted = ClickHouseDeletes.submit(client, group);
-        scorecardRowsDeleted.inc(deleted.scorecardRows());
-        scoreRowsDeleted.inc(deleted.scoreRows());
-        mutations.inc(deleted.mutations());
-        submitted |= deleted.mutations() > 0;
-      }
+      ClickHouseDeletes.Deleted deleted = ClickHouseDeletes.submit(client, idColumn, group);
+      rowsDeleted.forEach((table, counter) -> counter.inc(deleted.rows().get(table)));
+      mutations.inc(deleted.mutations());
+      submitted |= deleted.mutations() > 0;
       out.output(group.size());
     }
 

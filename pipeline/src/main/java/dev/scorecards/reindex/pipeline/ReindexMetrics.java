@@ -11,7 +11,6 @@ public final class ReindexMetrics {
   public static final String CONVERSATIONS_READ = readCounterOf(ClickHouseTable.CONVERSATIONS);
   public static final String CONVERSATIONS_WRITTEN =
       writtenCounterOf(ClickHouseTable.CONVERSATIONS);
-  public static final String CONVERSATIONS_DELETED = "conversationRowsDeleted";
   public static final String SCORECARDS_READ = readCounterOf(ClickHouseTable.SCORECARDS);
   public static final String SCORES_READ = readCounterOf(ClickHouseTable.SCORES);
   public static final String BATCHES_JOINED = "batchesJoined";
@@ -24,8 +23,6 @@ public final class ReindexMetrics {
    */
   public static final String SCORES_WRITTEN_DIGEST = "scoresWrittenDigest";
 
-  public static final String SCORECARDS_DELETED = "scorecardRowsDeleted";
-  public static final String SCORES_DELETED = "scoreRowsDeleted";
   public static final String ORPHANS_FOUND = "orphanScorecardsFound";
   public static final String MUTATIONS = "mutationsSubmitted";
 
@@ -43,5 +40,10 @@ public final class ReindexMetrics {
   /** The counter of rows handed to the writer of a table. */
   public static String writtenCounterOf(ClickHouseTable table) {
     return table.tableName() + "Written";
+  }
+
+  /** The counter of a table's rows deleted from ClickHouse by a clean-up. */
+  public static String deletedCounterOf(ClickHouseTable table) {
+    return table.tableName() + "RowsDeleted";
   }
 }

@@ -2,8 +2,10 @@ package dev.scorecards.reindex.run;
 
 import dev.scorecards.reindex.accounting.WriteAccounting;
 import dev.scorecards.reindex.clickhouse.ClickHouseClient;
+import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.model.Flow;
 import dev.scorecards.reindex.model.PartitionPlan;
+import dev.scorecards.reindex.model.PerTable;
 import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.pipeline.ReindexMetrics;
 import dev.scorecards.reindex.pipeline.ReindexPipeline;
@@ -44,19 +46,13 @@ public final class ReindexJob {
     default void finished() {}
   }
 
-  /** What a run did. */
+  /** What a run did: for each target table the rows read, handed to the writer and deleted. */
   public record Summary(
       long counted,
       int partitions,
-      long conversationsRead,
-      long conversationsWritten,
-      long conversationRowsDeleted,
-      long scorecardsRead,
-      long scoresRead,
-      long scorecardsWritten,
-      long scoresWritten,
-      long scorecardRowsDeleted,
-      long scoreRowsDeleted,
+      PerTable read,
+      PerTable written,
+      PerTable deleted,
       long orphansDeleted,
       long mutations,
       WriteAccounting.Received received,
@@ -65,33 +61,30 @@ public final class ReindexJob {
       double accountingSeconds) {
 
     public String describe() {
-      double rows = conversationsWritten + scorecardsWritten + scoresWritten;
-      return String.format(
-          "conversations: %,d read, %,d written, %,d in ClickHouse%n"
-              + "scorecards: %,d read, %,d written, %,d in ClickHouse%n"
-              + "scores:     %,d read, %,d written, %,d in ClickHouse%n"
-              + "deleted:    %,d conversation rows, %,d scorecard rows, %,d score rows (%,d orphans; %,d mutations)%n"
-              + "time:       %.1f s (pipeline %.1f s, accounting %.1f s), %,.0f rows/s (%,.0f scorecards/s), %d partitions",
-          conversationsRead,
-          conversationsWritten,
-          received.conversationsInClickHouse(),
-          scorecardsRead,
-          scorecardsWritten,
-          received.scorecardsInClickHouse(),
-          scoresRead,
-          scoresWritten,
-          received.scoresInClickHouse(),
-          conversationRowsDeleted,
-          scorecardRowsDeleted,
-          scoreRowsDeleted,
-          orphansDeleted,
-          mutations,
-          seconds,
-          pipelineSeconds,
-          accountingSeconds,
-          seconds > 0 ? rows / seconds : 0,
-          seconds > 0 ? scorecardsWritten / seconds : 0,
-          partitions);
+      StringBuilder out = new StringBuilder();
+      for (ClickHouseTable t : ClickHouseTable.values()) {
+        out.append(
+            String.format(
+                "%-14s %,d read, %,d written, %,d in ClickHouse%n",
+                t.tableName() + ":", read.get(t), written.get(t), received.inClickHouse().get(t)));
+      }
+      long scorecards = written.get(ClickHouseTable.SCORECARDS);
+      return out.append(
+              String.format(
+                  "%-14s %s (%,d orphans; %,d mutations)%n"
+                      + "%-14s %.1f s (pipeline %.1f s, accounting %.1f s), %,.0f rows/s (%,.0f scorecards/s), %d partitions",
+                  "rows deleted:",
+                  deleted.describe(),
+                  orphansDeleted,
+                  mutations,
+                  "time:",
+                  seconds,
+                  pipelineSeconds,
+                  accountingSeconds,
+                  seconds > 0 ? written.total() / seconds : 0,
+                  seconds > 0 ? scorecards / seconds : 0,
+                  partitions))
+          .toString();
     }
   }
 
@@ -156,9 +149,10 @@ public final class ReindexJob {
         progress.advanced(scorecardsWritten);
         long now =
             counter(live, ReindexMetrics.BATCHES_JOINED, false)
-                + scorecardsWritten
-                + counter(live, ReindexMetrics.CONVERSATIONS_WRITTEN, false)
                 + counter(live, ReindexMetrics.MUTATIONS, false);
+        for (ClickHouseTable t : ClickHouseTable.values()) {
+          now += counter(live, ReindexMetrics.writtenCounterOf(t), false);
+        }
         if (now > work) {
           work = now;
           progress.heartbeat();
@@ -210,15 +204,9 @@ public final class ReindexJob {
         new Summary(
             counted,
             ran.partitions(),
-            counter(metrics, ReindexMetrics.CONVERSATIONS_READ, true),
-            counter(metrics, ReindexMetrics.CONVERSATIONS_WRITTEN, true),
-            counter(metrics, ReindexMetrics.CONVERSATIONS_DELETED, true),
-            counter(metrics, ReindexMetrics.SCORECARDS_READ, true),
-            counter(metrics, ReindexMetrics.SCORES_READ, true),
-            counter(metrics, ReindexMetrics.SCORECARDS_WRITTEN, true),
-            counter(metrics, ReindexMetrics.SCORES_WRITTEN, true),
-            counter(metrics, ReindexMetrics.SCORECARDS_DELETED, true),
-            counter(metrics, ReindexMetrics.SCORES_DELETED, true),
+            PerTable.of(t -> counter(metrics, ReindexMetrics.readCounterOf(t), true)),
+            PerTable.of(t -> counter(metrics, ReindexMetrics.writtenCounterOf(t), true)),
+            PerTable.of(t -> counter(metrics, ReindexMetrics.deletedCounterOf(t), true)),
             counter(metrics, ReindexMetrics.ORPHANS_FOUND, true),
             counter(metrics, ReindexMetrics.MUTATIONS, true),
             received,
@@ -232,69 +220,36 @@ public final class ReindexJob {
     return summary;
   }
 
-  /** Null when every count agrees, else one sentence naming the first disagreement. */
+  /**
+   * Null when every count agrees, else one sentence naming the first disagreement: for each table,
+   * written against read, then PostgreSQL's count now against what was read (a count not taken is
+   * skipped), then what ClickHouse holds against what was written.
+   */
   static String disagreement(Summary s) {
     WriteAccounting.Received r = s.received();
-    if (s.conversationsWritten() != s.conversationsRead()) {
-      return "conversations written ("
-          + s.conversationsWritten()
-          + ") differ from conversations read ("
-          + s.conversationsRead()
-          + ")";
+    for (ClickHouseTable t : ClickHouseTable.values()) {
+      String name = t.tableName();
+      if (s.written().get(t) != s.read().get(t)) {
+        return String.format(
+            "%s written (%d) differ from %s read (%d)",
+            name, s.written().get(t), name, s.read().get(t));
+      }
     }
-    if (r.conversationsInPostgres() != s.conversationsRead()) {
-      return "PostgreSQL changed during the run: the window now has "
-          + r.conversationsInPostgres()
-          + " conversations, the run read "
-          + s.conversationsRead()
-          + "; run it again";
+    for (ClickHouseTable t : ClickHouseTable.values()) {
+      long now = r.inPostgres().get(t);
+      if (now != WriteAccounting.NOT_COUNTED && now != s.read().get(t)) {
+        return String.format(
+            "PostgreSQL changed during the run: the window now has %d %s, the run read %d;"
+                + " run it again",
+            now, t.tableName(), s.read().get(t));
+      }
     }
-    if (r.conversationsInClickHouse() != s.conversationsWritten()) {
-      return "ClickHouse holds "
-          + r.conversationsInClickHouse()
-          + " of the "
-          + s.conversationsWritten()
-          + " conversations written";
-    }
-    if (s.scorecardsWritten() != s.scorecardsRead()) {
-      return "scorecards written ("
-          + s.scorecardsWritten()
-          + ") differ from scorecards read ("
-          + s.scorecardsRead()
-          + ")";
-    }
-    if (s.scoresWritten() != s.scoresRead()) {
-      return "scores written ("
-          + s.scoresWritten()
-          + ") differ from scores read ("
-          + s.scoresRead()
-          + ")";
-    }
-    boolean scoresCounted = r.scoresInPostgres() != WriteAccounting.NOT_COUNTED;
-    if (r.scorecardsInPostgres() != s.scorecardsRead()
-        || (scoresCounted && r.scoresInPostgres() != s.scoresRead())) {
-      return "PostgreSQL changed during the run: the window now has "
-          + r.scorecardsInPostgres()
-          + " scorecards"
-          + (scoresCounted ? " and " + r.scoresInPostgres() + " scores" : "")
-          + ", the run read "
-          + s.scorecardsRead()
-          + (scoresCounted ? " and " + s.scoresRead() : "")
-          + "; run it again";
-    }
-    if (r.scorecardsInClickHouse() != s.scorecardsWritten()) {
-      return "ClickHouse holds "
-          + r.scorecardsInClickHouse()
-          + " of the "
-          + s.scorecardsWritten()
-          + " scorecards written";
-    }
-    if (r.scoresInClickHouse() != s.scoresWritten()) {
-      return "ClickHouse holds "
-          + r.scoresInClickHouse()
-          + " of the "
-          + s.scoresWritten()
-          + " scores written";
+    for (ClickHouseTable t : ClickHouseTable.values()) {
+      if (r.inClickHouse().get(t) != s.written().get(t)) {
+        return String.format(
+            "ClickHouse holds %d of the %d %s written",
+            r.inClickHouse().get(t), s.written().get(t), t.tableName());
+      }
     }
     return null;
   }

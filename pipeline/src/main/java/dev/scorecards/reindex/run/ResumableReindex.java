@@ -1,6 +1,8 @@
 package dev.scorecards.reindex.run;
 
 import dev.scorecards.reindex.clickhouse.ClickHouseClient;
+import dev.scorecards.reindex.model.ClickHouseTable;
+import dev.scorecards.reindex.model.PerTable;
 import dev.scorecards.reindex.model.ReindexWindow;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -120,27 +122,23 @@ public final class ResumableReindex {
       int chunks,
       int chunksSkipped,
       int attempts,
-      long conversationsWritten,
-      long scorecardsWritten,
-      long scoresWritten,
-      long rowsDeleted,
+      PerTable written,
+      PerTable deleted,
       List<ReindexJob.Summary> summaries,
       double seconds) {
 
     public String describe() {
       return String.format(
           "run %s: %d chunk%s (%d skipped as already done), %d attempt%s; "
-              + "%,d conversations, %,d scorecards, %,d scores written, %,d rows deleted in %.1f s",
+              + "%s written, %,d rows deleted in %.1f s",
           run.runId(),
           chunks,
           chunks == 1 ? "" : "s",
           chunksSkipped,
           attempts,
           attempts == 1 ? "" : "s",
-          conversationsWritten,
-          scorecardsWritten,
-          scoresWritten,
-          rowsDeleted,
+          written.describe(),
+          deleted.total(),
           seconds);
     }
   }
@@ -433,7 +431,7 @@ public final class ResumableReindex {
         }
       }
       long[] doneScorecards = {
-        done.values().stream().mapToLong(RunLedger.ChunkDone::scorecards).sum()
+        done.values().stream().mapToLong(d -> d.written().get(ClickHouseTable.SCORECARDS)).sum()
       };
       // A chunk's accounting (mostly database work) runs while the next chunk's pipeline (mostly
       // JVM work) does: at most one accounting behind, and a chunk is recorded as done only
@@ -501,29 +499,24 @@ public final class ResumableReindex {
                         new RunLedger.ChunkDone(
                             chunkIndex,
                             attemptBase + attempt,
-                            s.conversationsWritten(),
-                            s.scorecardsWritten(),
-                            s.scoresWritten(),
-                            s.conversationRowsDeleted()
-                                + s.scorecardRowsDeleted()
-                                + s.scoreRowsDeleted(),
+                            s.written(),
+                            s.deleted().total(),
                             s.seconds());
                     ledger.chunkDone(run, chunkIndex, chunk);
                     synchronized (summaries) {
                       summaries.add(s);
                     }
-                    listener.progress(doneScorecards[0] += s.scorecardsWritten(), total);
+                    listener.progress(
+                        doneScorecards[0] += s.written().get(ClickHouseTable.SCORECARDS), total);
                     listener.log(
                         String.format(
-                            "chunk %d/%d [%s, %s): %,d conversations, %,d scorecards, %,d scores written, %,d rows deleted in %.1f s"
+                            "chunk %d/%d [%s, %s): %s written, %,d rows deleted in %.1f s"
                                 + " (pipeline %.1f s, accounting %.1f s)",
                             chunkIndex + 1,
                             run.chunks().size(),
                             ReindexWindow.fromMicros(range.startMicros()),
                             ReindexWindow.fromMicros(range.endMicros()),
-                            s.conversationsWritten(),
-                            s.scorecardsWritten(),
-                            s.scoresWritten(),
+                            s.written().describe(),
                             chunk.rowsDeleted(),
                             s.seconds(),
                             s.pipelineSeconds(),
@@ -607,12 +600,11 @@ public final class ResumableReindex {
     }
 
     Outcome outcome(double seconds) {
-      long conversations = 0, scorecards = 0, scores = 0, deleted = 0;
+      PerTable written = PerTable.ZERO;
+      PerTable deleted = PerTable.ZERO;
       for (ReindexJob.Summary s : summaries) {
-        conversations += s.conversationsWritten();
-        scorecards += s.scorecardsWritten();
-        scores += s.scoresWritten();
-        deleted += s.conversationRowsDeleted() + s.scorecardRowsDeleted() + s.scoreRowsDeleted();
+        written = written.plus(s.written());
+        deleted = deleted.plus(s.deleted());
       }
       return new Outcome(
           run,
@@ -620,9 +612,7 @@ public final class ResumableReindex {
           run.chunks().size(),
           Math.max(skipped, 0),
           attemptsMade,
-          conversations,
-          scorecards,
-          scores,
+          written,
           deleted,
           List.copyOf(summaries),
           seconds);

@@ -1,7 +1,9 @@
 package dev.scorecards.reindex.run;
 
 import dev.scorecards.reindex.clickhouse.ClickHouseClient;
+import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.model.Mode;
+import dev.scorecards.reindex.model.PerTable;
 import dev.scorecards.reindex.model.ReindexWindow;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -59,13 +61,14 @@ public final class RunLedger {
 
   /** A chunk a run has written, with its counts. */
   public record ChunkDone(
-      int chunk,
-      int attempt,
-      long conversations,
-      long scorecards,
-      long scores,
-      long rowsDeleted,
-      double seconds) {}
+      int chunk, int attempt, PerTable written, long rowsDeleted, double seconds) {}
+
+  /** The chunk table's count columns: one per target table, named as the table. */
+  private static String writtenColumns(String suffix) {
+    return java.util.Arrays.stream(ClickHouseTable.values())
+        .map(t -> t.tableName() + suffix)
+        .collect(java.util.stream.Collectors.joining(", "));
+  }
 
   private final ClickHouseClient clickHouse;
   private final String[] secrets;
@@ -93,7 +96,8 @@ public final class RunLedger {
             + CHUNKS
             + " ("
             + "run_id String, chunk UInt32, chunk_start_us Int64, chunk_end_us Int64, attempt UInt16, done_time DateTime, "
-            + "conversations UInt64, scorecards UInt64, scores UInt64, rows_deleted UInt64, seconds Float64"
+            + writtenColumns(" UInt64")
+            + ", rows_deleted UInt64, seconds Float64"
             + ") ENGINE = MergeTree ORDER BY (run_id, chunk)");
   }
 
@@ -185,9 +189,9 @@ public final class RunLedger {
             Long.toString(range.endMicros()),
             Integer.toString(done.attempt()),
             Long.toString(Instant.now().getEpochSecond()),
-            Long.toString(done.conversations()),
-            Long.toString(done.scorecards()),
-            Long.toString(done.scores()),
+            java.util.Arrays.stream(ClickHouseTable.values())
+                .map(t -> Long.toString(done.written().get(t)))
+                .collect(java.util.stream.Collectors.joining("\t")),
             Long.toString(done.rowsDeleted()),
             Double.toString(done.seconds()));
     clickHouse.insertTsv(CHUNKS, row + "\n");
@@ -201,23 +205,24 @@ public final class RunLedger {
     Map<Integer, ChunkDone> done = new HashMap<>();
     for (List<String> r :
         clickHouse.rows(
-            "SELECT chunk, attempt, conversations, scorecards, scores, rows_deleted, seconds FROM "
+            "SELECT chunk, attempt, "
+                + writtenColumns("")
+                + ", rows_deleted, seconds FROM "
                 + clickHouse.settings().database()
                 + "."
                 + CHUNKS
                 + " WHERE run_id = "
                 + ClickHouseClient.quote(requireRunId(runId))
                 + " ORDER BY done_time")) {
+      int tables = ClickHouseTable.values().length;
       done.putIfAbsent(
           Integer.parseInt(r.get(0)),
           new ChunkDone(
               Integer.parseInt(r.get(0)),
               Integer.parseInt(r.get(1)),
-              Long.parseLong(r.get(2)),
-              Long.parseLong(r.get(3)),
-              Long.parseLong(r.get(4)),
-              Long.parseLong(r.get(5)),
-              Double.parseDouble(r.get(6))));
+              PerTable.of(t -> Long.parseLong(r.get(2 + t.ordinal()))),
+              Long.parseLong(r.get(2 + tables)),
+              Double.parseDouble(r.get(3 + tables))));
     }
     return done;
   }

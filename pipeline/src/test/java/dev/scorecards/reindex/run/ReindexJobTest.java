@@ -3,6 +3,8 @@ package dev.scorecards.reindex.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scorecards.reindex.accounting.WriteAccounting;
+import dev.scorecards.reindex.model.ClickHouseTable;
+import dev.scorecards.reindex.model.PerTable;
 import org.junit.jupiter.api.Test;
 
 class ReindexJobTest {
@@ -14,21 +16,29 @@ class ReindexJobTest {
       long scoresRead,
       long scoresWritten,
       long scoresCh) {
+    return summary(
+        new long[] {3, 3, 3, 3},
+        new long[] {read, written, pg, ch},
+        new long[] {scoresRead, scoresWritten, scoresRead, scoresCh});
+  }
+
+  /** Each table's {read, written, in PostgreSQL now, in ClickHouse}. */
+  private static ReindexJob.Summary summary(
+      long[] conversations, long[] scorecards, long[] scores) {
+    java.util.Map<ClickHouseTable, long[]> c =
+        java.util.Map.of(
+            ClickHouseTable.CONVERSATIONS, conversations,
+            ClickHouseTable.SCORECARDS, scorecards,
+            ClickHouseTable.SCORES, scores);
     return new ReindexJob.Summary(
-        read,
+        scorecards[0],
         1,
-        3,
-        3,
-        0,
-        read,
-        scoresRead,
-        written,
-        scoresWritten,
+        PerTable.of(t -> c.get(t)[0]),
+        PerTable.of(t -> c.get(t)[1]),
+        PerTable.ZERO,
         0,
         0,
-        0,
-        0,
-        new WriteAccounting.Received(3, 3, pg, ch, scoresRead, scoresCh),
+        new WriteAccounting.Received(PerTable.of(t -> c.get(t)[2]), PerTable.of(t -> c.get(t)[3])),
         1.0,
         0.8,
         0.2);
@@ -54,24 +64,14 @@ class ReindexJobTest {
         .contains("ClickHouse holds 0 of the 100 scores written");
     ReindexJob.Summary s = summary(10, 10, 10, 10, 100, 100, 100);
     ReindexJob.Summary lostConversation =
-        new ReindexJob.Summary(
-            10,
-            1,
-            3,
-            3,
-            0,
-            10,
-            100,
-            10,
-            100,
-            0,
-            0,
-            0,
-            0,
-            new WriteAccounting.Received(3, 2, 10, 10, 100, 100),
-            1.0,
-            0.8,
-            0.2);
+        summary(
+            new long[] {3, 3, 3, 2}, new long[] {10, 10, 10, 10}, new long[] {100, 100, 100, 100});
+    ReindexJob.Summary scoresNotCounted =
+        summary(
+            new long[] {3, 3, 3, 3},
+            new long[] {10, 10, 10, 10},
+            new long[] {100, 100, WriteAccounting.NOT_COUNTED, 100});
+    assertThat(ReindexJob.disagreement(scoresNotCounted)).isNull();
     assertThat(ReindexJob.disagreement(s)).isNull();
     assertThat(ReindexJob.disagreement(lostConversation))
         .contains("ClickHouse holds 2 of the 3 conversations written");

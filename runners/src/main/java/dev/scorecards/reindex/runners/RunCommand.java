@@ -87,13 +87,8 @@ public class RunCommand extends ReindexCommand implements Callable<Integer> {
                     : "found differences",
             ResumableReindex.Listener.NONE);
     return String.format(
-        "mode %s, run %s, %,d conversations, %,d scorecards, %,d scores written, %,d rows deleted; verification equal",
-        config.mode(),
-        o.run().runId(),
-        o.conversationsWritten(),
-        o.scorecardsWritten(),
-        o.scoresWritten(),
-        o.rowsDeleted());
+        "mode %s, run %s, %s written, %,d rows deleted; verification equal",
+        config.mode(), o.run().runId(), o.written().describe(), o.deleted().total());
   }
 
   /** Run and chunk lines on stderr; a progress bar when on a terminal. */

@@ -2,6 +2,7 @@ package dev.scorecards.reindex.runners;
 
 import dev.scorecards.reindex.clickhouse.ClickHouseClient;
 import dev.scorecards.reindex.clickhouse.ClickHouseSettings;
+import dev.scorecards.reindex.model.PerTable;
 import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.run.RunLedger;
 import java.io.PrintStream;
@@ -94,7 +95,7 @@ public class StatusCommand implements Callable<Integer>, CliSettings.Command {
     out.printf(
         "state %s after attempt %d (updated %s): %s%n",
         run.state(), run.attempt(), run.updated(), run.message());
-    long scorecards = 0, scores = 0;
+    PerTable written = PerTable.ZERO;
     for (int i = 0; i < run.chunks().size(); i++) {
       ReindexWindow.TimeRange range = run.chunks().get(i);
       RunLedger.ChunkDone d = done.get(i);
@@ -107,21 +108,14 @@ public class StatusCommand implements Callable<Integer>, CliSettings.Command {
           d == null
               ? "not done"
               : String.format(
-                  "done in attempt %d, %,d scorecards, %,d scores, %,d conversations, %,d rows deleted, %.1f s",
-                  d.attempt(),
-                  d.scorecards(),
-                  d.scores(),
-                  d.conversations(),
-                  d.rowsDeleted(),
-                  d.seconds()));
+                  "done in attempt %d, %s written, %,d rows deleted, %.1f s",
+                  d.attempt(), d.written().describe(), d.rowsDeleted(), d.seconds()));
       if (d != null) {
-        scorecards += d.scorecards();
-        scores += d.scores();
+        written = written.plus(d.written());
       }
     }
     out.printf(
-        "%d of %d chunks done: %,d scorecards, %,d scores written%n",
-        done.size(), run.chunks().size(), scorecards, scores);
+        "%d of %d chunks done: %s written%n", done.size(), run.chunks().size(), written.describe());
     return ExitCodes.OK;
   }
 }

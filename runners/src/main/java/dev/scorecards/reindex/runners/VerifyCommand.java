@@ -68,11 +68,10 @@ public class VerifyCommand implements Callable<Integer>, CliSettings.Command {
       String version = new ClickHouseClient(config.clickHouse()).execute("SELECT version()").trim();
       Repair.Outcome outcome = Repair.run(config, report, version, RunnerOptions.direct());
       System.out.printf(
-          "repair: rewrote %,d scorecards and %,d conversations (deleted %,d scorecard rows and %,d score rows first)%n",
+          "repair: rewrote %,d scorecards and %,d conversations (deleted first: %s rows)%n",
           outcome.scorecardsAffected(),
           outcome.conversationsAffected(),
-          outcome.deleted().scorecardRows(),
-          outcome.deleted().scoreRows());
+          outcome.deleted().rows().describe());
       report = verifier.verify(config.window(), config.mode());
       System.out.print(report.describe());
     }

@@ -72,7 +72,7 @@ class ConversationReindexIT {
   void conversationModeWritesTheWindowsConversationsAndTheirScorecards() throws Exception {
     ReindexJob.Summary summary = run(Mode.conversation, false);
 
-    assertThat(summary.conversationsRead()).isEqualTo(3);
+    assertThat(summary.read().get(ClickHouseTable.CONVERSATIONS)).isEqualTo(3);
     assertThat(clickHouseIds(ClickHouseTable.CONVERSATIONS))
         .containsExactly("conv-1", "conv-2", "conv-at-start");
     assertThat(clickHouseRows(ClickHouseTable.CONVERSATIONS))
@@ -92,7 +92,7 @@ class ConversationReindexIT {
   void allModeWritesBothFlowsInOneRun() throws Exception {
     ReindexJob.Summary summary = run(Mode.all, false);
 
-    assertThat(summary.scorecardsWritten()).isEqualTo(4);
+    assertThat(summary.written().get(ClickHouseTable.SCORECARDS)).isEqualTo(4);
     assertThat(clickHouseIds(ClickHouseTable.SCORECARDS))
         .containsExactly("sc-c-start", "sc-c1", "sc-c2", "sc-p");
     List<List<String>> expected =

@@ -98,7 +98,7 @@ class FlinkClusterIT {
     ReindexJob.Summary summary =
         ReindexJob.run(config(), RunnerOptions.flink(MASTER, 2, null), ReindexJob.Progress.NONE);
 
-    assertThat(summary.scorecardsWritten()).isEqualTo(1_800);
+    assertThat(summary.written().get(ClickHouseTable.SCORECARDS)).isEqualTo(1_800);
     assertThat(clickHouseRows(ClickHouseTable.CONVERSATIONS)).isEqualTo(conversations);
     assertThat(clickHouseRows(ClickHouseTable.SCORECARDS)).isEqualTo(scorecards);
     assertThat(clickHouseRows(ClickHouseTable.SCORES)).isEqualTo(scores);
@@ -167,8 +167,8 @@ class FlinkClusterIT {
     ReindexJob.Summary summary = run.get(480, TimeUnit.SECONDS);
 
     // Counters of a failed attempt may count twice; what ClickHouse holds must be exact.
-    assertThat(summary.received().scorecardsInClickHouse())
-        .isEqualTo(summary.received().scorecardsInPostgres())
+    assertThat(summary.received().inClickHouse().get(ClickHouseTable.SCORECARDS))
+        .isEqualTo(summary.received().inPostgres().get(ClickHouseTable.SCORECARDS))
         .isEqualTo(72_000);
     assertThat(
             new Verifier(TestDatabases.postgres(), TestDatabases.clickHouse())

@@ -76,7 +76,7 @@ class ProcessReindexIT {
       assertThat(clickHouseIds(ClickHouseTable.SCORECARDS))
           .containsExactly("at-start", "just-before-end");
       assertThat(clickHouseIds(ClickHouseTable.SCORES)).containsExactly("at-start/c1");
-      assertThat(summary.scorecardsRead()).isEqualTo(2);
+      assertThat(summary.read().get(ClickHouseTable.SCORECARDS)).isEqualTo(2);
       assertClickHouseEqualsPostgres();
     }
   }
@@ -164,8 +164,8 @@ class ProcessReindexIT {
 
     ReindexJob.Summary summary = run(config());
 
-    assertThat(summary.scorecardsWritten()).isEqualTo(2);
-    assertThat(summary.scoresWritten()).isEqualTo(1);
+    assertThat(summary.written().get(ClickHouseTable.SCORECARDS)).isEqualTo(2);
+    assertThat(summary.written().get(ClickHouseTable.SCORES)).isEqualTo(1);
     assertThat(clickHouseIds(ClickHouseTable.SCORECARDS))
         .containsExactly("no-scores", "with-scores");
     assertClickHouseEqualsPostgres();
@@ -179,9 +179,9 @@ class ProcessReindexIT {
     ReindexJob.Summary summary = run(config().withBatchSize(50).withPartitioning(100, 64));
 
     assertThat(summary.partitions()).isEqualTo(6);
-    assertThat(summary.scorecardsRead()).isEqualTo(600);
-    assertThat(summary.scoresRead()).isGreaterThan(600);
-    assertThat(summary.received().scorecardsInClickHouse()).isEqualTo(600);
+    assertThat(summary.read().get(ClickHouseTable.SCORECARDS)).isEqualTo(600);
+    assertThat(summary.read().get(ClickHouseTable.SCORES)).isGreaterThan(600);
+    assertThat(summary.received().inClickHouse().get(ClickHouseTable.SCORECARDS)).isEqualTo(600);
     assertClickHouseEqualsPostgres();
   }
 
@@ -220,7 +220,7 @@ class ProcessReindexIT {
     assertThat(clickHouseIds(ClickHouseTable.SCORES)).containsExactly("kept/stays", "outside/c1");
     assertThat(summary.orphansDeleted()).isEqualTo(1);
     assertThat(summary.mutations()).isPositive();
-    assertThat(summary.scorecardRowsDeleted()).isGreaterThanOrEqualTo(2);
+    assertThat(summary.deleted().get(ClickHouseTable.SCORECARDS)).isGreaterThanOrEqualTo(2);
     List<List<String>> scorecards = new ArrayList<>(clickHouseRows(ClickHouseTable.SCORECARDS));
     scorecards.removeIf(r -> !r.get(2).equals("kept"));
     assertThat(scorecards).isEqualTo(expectedScorecards(WINDOW));

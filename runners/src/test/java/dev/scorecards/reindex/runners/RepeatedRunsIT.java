@@ -142,7 +142,7 @@ class RepeatedRunsIT {
             "run " + r.runId() + ": mode process, window [" + A + ", " + C + ")",
             r.chunks().size() + " of " + r.chunks().size() + " chunks done",
             "chunk 1/" + r.chunks().size() + " [" + A);
-    assertThat(one).containsPattern("done in attempt 1, [0-9,]+ scorecards");
+    assertThat(one).containsPattern("done in attempt 1, [0-9,]+ conversations, [0-9,]+ scorecards");
     assertThat(
             ReindexCli.commandLine()
                 .execute(

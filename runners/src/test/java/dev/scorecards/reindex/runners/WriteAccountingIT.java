@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scorecards.reindex.accounting.WriteAccounting;
 import dev.scorecards.reindex.clickhouse.ClickHouseClient;
+import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.model.Flow;
 import dev.scorecards.reindex.testing.TestDatabases;
 import java.time.Instant;
@@ -73,24 +74,25 @@ class WriteAccountingIT {
     ProcessReindexIT.run(ProcessReindexIT.config());
 
     WriteAccounting.Received all = check();
-    assertThat(all.scorecardsInPostgres()).isEqualTo(3);
-    assertThat(all.scorecardsInClickHouse()).isEqualTo(3);
-    assertThat(all.scoresInPostgres()).isEqualTo(4);
-    assertThat(all.scoresInClickHouse()).isEqualTo(4);
+    assertThat(all.inPostgres().get(ClickHouseTable.SCORECARDS)).isEqualTo(3);
+    assertThat(all.inClickHouse().get(ClickHouseTable.SCORECARDS)).isEqualTo(3);
+    assertThat(all.inPostgres().get(ClickHouseTable.SCORES)).isEqualTo(4);
+    assertThat(all.inClickHouse().get(ClickHouseTable.SCORES)).isEqualTo(4);
 
     // ClickHouse's digest of the rows it holds is this process's digest of the rows written,
     // awkward ids included: the scores are not read from PostgreSQL again.
     WriteAccounting.Written written = writtenFromPostgres();
     WriteAccounting.Received byDigest = check(written);
-    assertThat(byDigest.scoresInPostgres()).isEqualTo(WriteAccounting.NOT_COUNTED);
-    assertThat(byDigest.scoresInClickHouse()).isEqualTo(4);
-    assertThat(byDigest.scorecardsInPostgres()).isEqualTo(3);
-    assertThat(byDigest.scorecardsInClickHouse()).isEqualTo(3);
+    assertThat(byDigest.inPostgres().get(ClickHouseTable.SCORES))
+        .isEqualTo(WriteAccounting.NOT_COUNTED);
+    assertThat(byDigest.inClickHouse().get(ClickHouseTable.SCORES)).isEqualTo(4);
+    assertThat(byDigest.inPostgres().get(ClickHouseTable.SCORECARDS)).isEqualTo(3);
+    assertThat(byDigest.inClickHouse().get(ClickHouseTable.SCORECARDS)).isEqualTo(3);
     // A digest that differs (a row written at another version, say) sends it to the exact check.
     WriteAccounting.Received offByOne =
         check(new WriteAccounting.Written(written.scores(), written.scoresDigest() + 1));
-    assertThat(offByOne.scoresInPostgres()).isEqualTo(4);
-    assertThat(offByOne.scoresInClickHouse()).isEqualTo(4);
+    assertThat(offByOne.inPostgres().get(ClickHouseTable.SCORES)).isEqualTo(4);
+    assertThat(offByOne.inClickHouse().get(ClickHouseTable.SCORES)).isEqualTo(4);
 
     // "a" leaves PostgreSQL but stays in ClickHouse; "ab" goes missing from ClickHouse.
     pg("DELETE FROM director.historic_scorecard_scores WHERE scorecard_id = 'a'");
@@ -116,16 +118,16 @@ class WriteAccountingIT {
         .isEqualTo(1);
 
     WriteAccounting.Received after = check();
-    assertThat(after.scorecardsInPostgres()).isEqualTo(2);
-    assertThat(after.scorecardsInClickHouse()).isEqualTo(1);
-    assertThat(after.scoresInPostgres()).isEqualTo(3);
-    assertThat(after.scoresInClickHouse())
+    assertThat(after.inPostgres().get(ClickHouseTable.SCORECARDS)).isEqualTo(2);
+    assertThat(after.inClickHouse().get(ClickHouseTable.SCORECARDS)).isEqualTo(1);
+    assertThat(after.inPostgres().get(ClickHouseTable.SCORES)).isEqualTo(3);
+    assertThat(after.inClickHouse().get(ClickHouseTable.SCORES))
         .as("only the awkward scorecard's two scores")
         .isEqualTo(2);
     // Against what the run wrote, the missing rows fail the digest and the exact check counts them.
     WriteAccounting.Received afterByDigest = check(written);
-    assertThat(afterByDigest.scoresInPostgres()).isEqualTo(3);
-    assertThat(afterByDigest.scoresInClickHouse()).isEqualTo(2);
+    assertThat(afterByDigest.inPostgres().get(ClickHouseTable.SCORES)).isEqualTo(3);
+    assertThat(afterByDigest.inClickHouse().get(ClickHouseTable.SCORES)).isEqualTo(2);
   }
 
   @Test
@@ -152,9 +154,9 @@ class WriteAccountingIT {
 
     WriteAccounting accounting = new WriteAccounting(TestDatabases.postgres(), ch());
     WriteAccounting.Received exact = accounting.check(window, Set.of(Flow.PROCESS));
-    assertThat(exact.scorecardsInPostgres()).isEqualTo(3);
-    assertThat(exact.scorecardsInClickHouse()).isEqualTo(3);
-    assertThat(exact.scoresInClickHouse()).isEqualTo(2);
+    assertThat(exact.inPostgres().get(ClickHouseTable.SCORECARDS)).isEqualTo(3);
+    assertThat(exact.inClickHouse().get(ClickHouseTable.SCORECARDS)).isEqualTo(3);
+    assertThat(exact.inClickHouse().get(ClickHouseTable.SCORES)).isEqualTo(2);
     WriteAccounting.Written written =
         new WriteAccounting.Written(
             2,
@@ -162,9 +164,10 @@ class WriteAccountingIT {
                 + WriteAccounting.scoreDigest(
                     "last-microsecond", "crit-1", end.minusNanos(1_000).getEpochSecond()));
     WriteAccounting.Received byDigest = accounting.check(window, Set.of(Flow.PROCESS), written);
-    assertThat(byDigest.scoresInPostgres()).isEqualTo(WriteAccounting.NOT_COUNTED);
-    assertThat(byDigest.scorecardsInPostgres()).isEqualTo(3);
-    assertThat(byDigest.scorecardsInClickHouse()).isEqualTo(3);
+    assertThat(byDigest.inPostgres().get(ClickHouseTable.SCORES))
+        .isEqualTo(WriteAccounting.NOT_COUNTED);
+    assertThat(byDigest.inPostgres().get(ClickHouseTable.SCORECARDS)).isEqualTo(3);
+    assertThat(byDigest.inClickHouse().get(ClickHouseTable.SCORECARDS)).isEqualTo(3);
   }
 
   @Test
@@ -176,14 +179,14 @@ class WriteAccountingIT {
     pg(
         "UPDATE director.historic_scorecard_scores SET updated_at = updated_at + interval '1 second'");
     WriteAccounting.Received r = check();
-    assertThat(r.scoresInPostgres()).isEqualTo(1);
-    assertThat(r.scoresInClickHouse()).isZero();
-    assertThat(r.scorecardsInClickHouse()).isEqualTo(1);
+    assertThat(r.inPostgres().get(ClickHouseTable.SCORES)).isEqualTo(1);
+    assertThat(r.inClickHouse().get(ClickHouseTable.SCORES)).isZero();
+    assertThat(r.inClickHouse().get(ClickHouseTable.SCORECARDS)).isEqualTo(1);
     // The run that wrote the newer version finds ClickHouse holding the old one: the digest
     // differs.
     WriteAccounting.Received byDigest = check(writtenFromPostgres());
-    assertThat(byDigest.scoresInPostgres()).isEqualTo(1);
-    assertThat(byDigest.scoresInClickHouse()).isZero();
+    assertThat(byDigest.inPostgres().get(ClickHouseTable.SCORES)).isEqualTo(1);
+    assertThat(byDigest.inClickHouse().get(ClickHouseTable.SCORES)).isZero();
   }
 
   @Test
@@ -193,7 +196,7 @@ class WriteAccountingIT {
     score("sc-old", "crit-2", 2.0, null, INSIDE);
     ProcessReindexIT.run(ProcessReindexIT.config());
     WriteAccounting.Written written = writtenFromPostgres();
-    assertThat(check(written).scoresInPostgres())
+    assertThat(check(written).inPostgres().get(ClickHouseTable.SCORES))
         .as("only the rows written: the digest of all rows matches")
         .isEqualTo(WriteAccounting.NOT_COUNTED);
 
@@ -214,10 +217,12 @@ class WriteAccountingIT {
                   "SELECT count() FROM " + DATABASE + ".scores WHERE scorecard_id = 'sc-old'"))
           .isEqualTo(3);
       WriteAccounting.Received byNewest = check(written);
-      assertThat(byNewest.scoresInPostgres())
+      assertThat(byNewest.inPostgres().get(ClickHouseTable.SCORES))
           .as("accounted by the newest versions' digest")
           .isEqualTo(WriteAccounting.NOT_COUNTED);
-      assertThat(byNewest.scoresInClickHouse()).as("keys, not rows").isEqualTo(2);
+      assertThat(byNewest.inClickHouse().get(ClickHouseTable.SCORES))
+          .as("keys, not rows")
+          .isEqualTo(2);
 
       // A newer copy than the run wrote is not what the run wrote: the digests differ and the
       // exact check runs (it counts the keys held at PostgreSQL's version; the newer copy is
@@ -230,7 +235,9 @@ class WriteAccountingIT {
               + DATABASE
               + ".scores WHERE criterion_id = 'crit-2'");
       WriteAccounting.Received newer = check(written);
-      assertThat(newer.scoresInPostgres()).as("counted exactly, not by digest").isEqualTo(2);
+      assertThat(newer.inPostgres().get(ClickHouseTable.SCORES))
+          .as("counted exactly, not by digest")
+          .isEqualTo(2);
     } finally {
       client.execute("SYSTEM START MERGES " + DATABASE + ".scores");
     }

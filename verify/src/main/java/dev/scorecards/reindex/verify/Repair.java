@@ -56,11 +56,14 @@ public final class Repair {
     List<String> ids = affectedScorecards(report);
     List<String> conversationIds = affectedConversations(report);
     if (ids.isEmpty() && conversationIds.isEmpty()) {
-      return new Outcome(0, 0, new ClickHouseDeletes.Deleted(0, 0, 0));
+      return new Outcome(0, 0, ClickHouseDeletes.Deleted.NONE);
     }
     ClickHouseClient clickHouse = new ClickHouseClient(config.clickHouse());
-    ClickHouseDeletes.Deleted deleted = ClickHouseDeletes.submit(clickHouse, ids);
-    ClickHouseDeletes.submitConversations(clickHouse, conversationIds);
+    ClickHouseDeletes.Deleted deleted =
+        ClickHouseDeletes.submit(clickHouse, ClickHouseTable.SCORECARDS.idColumn(), ids)
+            .plus(
+                ClickHouseDeletes.submit(
+                    clickHouse, ClickHouseTable.CONVERSATIONS.idColumn(), conversationIds));
     ClickHouseDeletes.waitForMutations(clickHouse, ClickHouseDeletes.MUTATION_TIMEOUT);
     PipelineResult result =
         ReindexPipeline.buildForIds(config, ids, conversationIds, clickHouseVersion, options).run();

@@ -1,12 +1,12 @@
 package dev.scorecards.reindex.runners.jobs;
 
 import dev.scorecards.reindex.clickhouse.ClickHouseSettings;
+import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.model.Mode;
 import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.postgres.PostgresSettings;
 import dev.scorecards.reindex.proto.ReindexProcessScorecardsInput;
 import dev.scorecards.reindex.run.ReindexConfig;
-import dev.scorecards.reindex.run.ReindexJob;
 import dev.scorecards.reindex.run.ResumableReindex;
 import dev.scorecards.reindex.runners.Launch;
 import dev.scorecards.reindex.runners.ReindexSettings;
@@ -94,15 +94,11 @@ public final class PipelineLauncher implements JobHandler.Launcher {
                 progress.progress(done, total);
               }
             });
-    long scorecardRowsDeleted = 0, scoreRowsDeleted = 0;
-    for (ReindexJob.Summary s : outcome.summaries()) {
-      scorecardRowsDeleted += s.scorecardRowsDeleted();
-      scoreRowsDeleted += s.scoreRowsDeleted();
-    }
+    // The job API's counts (proto/) are its own contract: the scorecard and score tables'.
     return new JobHandler.Counts(
-        outcome.scorecardsWritten(),
-        outcome.scoresWritten(),
-        scorecardRowsDeleted,
-        scoreRowsDeleted);
+        outcome.written().get(ClickHouseTable.SCORECARDS),
+        outcome.written().get(ClickHouseTable.SCORES),
+        outcome.deleted().get(ClickHouseTable.SCORECARDS),
+        outcome.deleted().get(ClickHouseTable.SCORES));
   }
 }
