@@ -167,6 +167,13 @@ status() {
   return $rc
 }
 
+# --cluster: the local ClickHouse cluster (cluster.sh) instead of the single-node services.
+if [ "${2:-}" = "--cluster" ] || [ "${1:-}" = "--cluster" ]; then
+  cmd=${1:-}; [ "$cmd" = "--cluster" ] && cmd=${2:-}
+  shift 2 || true
+  exec "$ROOT/tools/local/cluster.sh" "$cmd" "$@"
+fi
+
 case "${1:-}" in
   start) install_packages; pg_start; ch_start; status ;;
   stop) ch_stop; pg_stop ;;
@@ -178,5 +185,5 @@ case "${1:-}" in
   clickhouse-pid) ch_pid ;;
   postgres-restart) log "restarting PostgreSQL"
     (close_inherited_fds; as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -m fast -w -t 60 restart >/dev/null </dev/null) ;;
-  *) echo "usage: reindex services start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: reindex services start|stop|status [--cluster]" >&2; exit 2 ;;
 esac

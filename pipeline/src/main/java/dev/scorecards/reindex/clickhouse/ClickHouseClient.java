@@ -57,6 +57,13 @@ public final class ClickHouseClient {
         settings, http, requestTimeout, extraSettings + "&" + name + "=" + enc(value));
   }
 
+  /** This client over settings whose topology is known ({@link ClickHouseSettings#resolved}). */
+  public ClickHouseClient resolved() {
+    return settings.topology().known()
+        ? this
+        : new ClickHouseClient(settings.resolved(), http, requestTimeout, extraSettings);
+  }
+
   public ClickHouseSettings settings() {
     return settings;
   }

@@ -71,6 +71,10 @@ public final class ClickHouseDeletes {
       ClickHouseClient client, ClickHouseTable table, String column, Collection<String> ids) {
     List<String> quoted = ids.stream().map(ClickHouseClient::quote).toList();
     String qualified = client.settings().qualified(table);
+    // ClickHouse refuses ALTER on a Distributed table: a cluster's rows are deleted in the local
+    // tables, on every node.
+    String alter =
+        "ALTER TABLE " + client.settings().qualifiedLocal(table) + client.settings().onCluster();
     long rows = 0;
     long mutations = 0;
     for (int from = 0; from < quoted.size(); from += MAX_IDS_PER_MUTATION) {
@@ -82,7 +86,7 @@ public final class ClickHouseDeletes {
               + ")";
       long found = client.count("SELECT count() FROM " + qualified + " WHERE " + condition);
       if (found > 0) {
-        client.execute("ALTER TABLE " + qualified + " DELETE WHERE " + condition);
+        client.execute(alter + " DELETE WHERE " + condition);
         mutations++;
       }
       rows += found;
@@ -90,7 +94,11 @@ public final class ClickHouseDeletes {
     return new long[] {rows, mutations};
   }
 
-  /** Waits until no mutation of the target tables is left unfinished. */
+  /**
+   * Waits until no mutation of the target tables is left unfinished: on a cluster, on every replica
+   * of every shard ({@link ClickHouseReplicas}); a replica that does not answer fails the wait
+   * (transient, naming it).
+   */
   public static void waitForMutations(ClickHouseClient client, Duration timeout)
       throws InterruptedException {
     ClickHouseSettings settings = client.settings();
@@ -104,7 +112,9 @@ public final class ClickHouseDeletes {
             + ") AND is_done = 0";
     long deadline = System.nanoTime() + timeout.toNanos();
     long pause = 50;
-    while (client.count(sql) > 0) {
+    while (settings.clustered()
+        ? ClickHouseReplicas.unfinishedMutations(client) > 0
+        : client.count(sql) > 0) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
             "ClickHouse mutations of " + settings.database() + " did not finish within " + timeout);

@@ -3,17 +3,25 @@ package dev.scorecards.reindex.clickhouse;
 import dev.scorecards.reindex.model.ClickHouseTable;
 import java.io.Serializable;
 import java.net.URI;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
  * Where the target ClickHouse is: its HTTP address and database. The password, when there is one,
  * comes from the environment and is never printed.
  */
-public record ClickHouseSettings(String httpUrl, String database, String user, String password)
+public record ClickHouseSettings(
+    String httpUrl, String database, String user, String password, ClickHouseTopology topology)
     implements Serializable {
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
+  /** Settings whose topology is learned from the server when first needed ({@link #resolved}). */
+  public ClickHouseSettings(String httpUrl, String database, String user, String password) {
+    this(httpUrl, database, user, password, ClickHouseTopology.AUTO);
+  }
+
   public ClickHouseSettings {
+    topology = topology == null ? ClickHouseTopology.AUTO : topology;
     URI uri;
     try {
       uri = URI.create(httpUrl);
@@ -51,6 +59,42 @@ public record ClickHouseSettings(String httpUrl, String database, String user, S
           "the " + what + " name '" + name + "' is not a plain identifier (letters, digits, _)");
     }
     return name;
+  }
+
+  /** These settings with the topology known: asks the server when it is not. */
+  public ClickHouseSettings resolved() {
+    return topology.known()
+        ? this
+        : withTopology(ClickHouseTopology.detect(new ClickHouseClient(this)));
+  }
+
+  public ClickHouseSettings withTopology(ClickHouseTopology topology) {
+    return new ClickHouseSettings(httpUrl, database, user, password, topology);
+  }
+
+  /** True when the target tables are Distributed tables of a cluster. */
+  public boolean clustered() {
+    return requireKnown().clustered();
+  }
+
+  /**
+   * {@code database.table} where a table's rows are stored on each node: the local table of a
+   * cluster, the table itself on one server. Deletes (mutations) go here.
+   */
+  public String qualifiedLocal(ClickHouseTable table) {
+    return qualified(table) + requireKnown().localSuffix();
+  }
+
+  /** {@code ON CLUSTER name} for statements that every node must run; empty on one server. */
+  public String onCluster() {
+    return clustered() ? " ON CLUSTER " + topology.cluster() : "";
+  }
+
+  private ClickHouseTopology requireKnown() {
+    if (!topology.known()) {
+      throw new IllegalStateException("the ClickHouse topology was not resolved");
+    }
+    return topology;
   }
 
   public URI uri() {
@@ -95,7 +139,7 @@ public record ClickHouseSettings(String httpUrl, String database, String user, S
             // sender, handed over through a blocking queue: the driver's default non-blocking
             // queue spins on both sides while the other is busy.
             .append("&buffer_size=65536&write_buffer_size=65536&use_blocking_queue=true")
-            .append(deduplicate ? "" : "&custom_settings=insert_deduplicate%3D0")
+            .append(customSettings(deduplicate))
             .append("&user=")
             .append(java.net.URLEncoder.encode(user, java.nio.charset.StandardCharsets.UTF_8));
     if (password != null && !password.isEmpty()) {
@@ -103,6 +147,26 @@ public record ClickHouseSettings(String httpUrl, String database, String user, S
           .append(java.net.URLEncoder.encode(password, java.nio.charset.StandardCharsets.UTF_8));
     }
     return url.toString();
+  }
+
+  /**
+   * Server settings every INSERT of ClickHouseIO carries: no replicated de-duplication when asked,
+   * and on a cluster synchronous distributed inserts, so that an INSERT returns only once its rows
+   * are on the shards (an asynchronous one returns before, and the accounting would count early).
+   */
+  private String customSettings(boolean deduplicate) {
+    List<String> custom = new java.util.ArrayList<>();
+    if (!deduplicate) {
+      custom.add("insert_deduplicate=0");
+    }
+    if (clustered()) {
+      custom.add("insert_distributed_sync=1");
+    }
+    return custom.isEmpty()
+        ? ""
+        : "&custom_settings="
+            + java.net.URLEncoder.encode(
+                String.join(",", custom), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   @Override
@@ -113,6 +177,8 @@ public record ClickHouseSettings(String httpUrl, String database, String user, S
         + database
         + " as "
         + user
-        + (password == null || password.isEmpty() ? "" : " (password from environment)");
+        + (password == null || password.isEmpty() ? "" : " (password from environment)")
+        + ", "
+        + topology.describe();
   }
 }

@@ -25,12 +25,14 @@ public final class Failures {
           "40P01"); // deadlock_detected
 
   /**
-   * ClickHouse error codes of an overloaded or unreachable server: 159 TIMEOUT_EXCEEDED, 202
-   * TOO_MANY_SIMULTANEOUS_QUERIES, 209 SOCKET_TIMEOUT, 210 NETWORK_ERROR, 242 TABLE_IS_READ_ONLY,
-   * 252 TOO_MANY_PARTS, 1000 POCO_EXCEPTION (connection failures).
+   * ClickHouse error codes of an overloaded or unreachable server or cluster: 159 TIMEOUT_EXCEEDED,
+   * 202 TOO_MANY_SIMULTANEOUS_QUERIES, 209 SOCKET_TIMEOUT, 210 NETWORK_ERROR, 225 NO_ZOOKEEPER, 242
+   * TABLE_IS_READ_ONLY (a replica without ZooKeeper), 252 TOO_MANY_PARTS, 279
+   * ALL_CONNECTION_TRIES_FAILED (no replica of a shard answers), 319 UNKNOWN_STATUS_OF_INSERT, 999
+   * KEEPER_EXCEPTION, 1000 POCO_EXCEPTION (connection failures).
    */
   private static final Set<Integer> TRANSIENT_CLICKHOUSE_CODES =
-      Set.of(159, 202, 209, 210, 242, 252, 1000);
+      Set.of(159, 202, 209, 210, 225, 242, 252, 279, 319, 999, 1000);
 
   private static final Pattern CLICKHOUSE_CODE = Pattern.compile("Code: (\\d+)");
 

@@ -64,6 +64,26 @@ public record ReindexConfig(
         10_000);
   }
 
+  public ReindexConfig withClickHouse(ClickHouseSettings c) {
+    return new ReindexConfig(
+        mode,
+        window,
+        batchSize,
+        cleanUpBeforeWrite,
+        postgres,
+        c,
+        rowsPerPartition,
+        maxPartitions,
+        insertBlockSize,
+        deleteBatchSize,
+        fetchSize);
+  }
+
+  /** This config with the target's topology known (asks the server when it is not). */
+  public ReindexConfig resolved() {
+    return clickHouse.topology().known() ? this : withClickHouse(clickHouse.resolved());
+  }
+
   public ReindexConfig withMode(Mode m) {
     return new ReindexConfig(
         m,

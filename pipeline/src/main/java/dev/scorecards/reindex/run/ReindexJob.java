@@ -2,6 +2,7 @@ package dev.scorecards.reindex.run;
 
 import dev.scorecards.reindex.accounting.WriteAccounting;
 import dev.scorecards.reindex.clickhouse.ClickHouseClient;
+import dev.scorecards.reindex.clickhouse.ClickHouseReplicas;
 import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.model.Flow;
 import dev.scorecards.reindex.model.PartitionPlan;
@@ -45,6 +46,9 @@ public final class ReindexJob {
 
     default void finished() {}
   }
+
+  /** How long the accounting waits for every replica of a cluster to hold what was written. */
+  static final java.time.Duration REPLICATION_TIMEOUT = java.time.Duration.ofMinutes(10);
 
   /** What a run did: for each target table the rows read, handed to the writer and deleted. */
   public record Summary(
@@ -130,6 +134,7 @@ public final class ReindexJob {
       java.util.OptionalLong knownCount)
       throws SQLException, InterruptedException {
     long began = System.nanoTime();
+    config = config.resolved();
     ClickHouseClient clickHouse = new ClickHouseClient(config.clickHouse());
     String version = clickHouse.execute("SELECT version()").trim();
     long counted = knownCount.isPresent() ? knownCount.getAsLong() : countInPostgres(config);
@@ -193,6 +198,16 @@ public final class ReindexJob {
     MetricQueryResults metrics = ran.metrics();
     long counted = ran.counted();
     long accountingBegan = System.nanoTime();
+    if (config.clickHouse().clustered()) {
+      // The writes returned once one replica of each shard held them; count only once all do,
+      // whichever replica then answers through the Distributed tables.
+      try {
+        ClickHouseReplicas.awaitReplication(clickHouse, REPLICATION_TIMEOUT);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for ClickHouse's replicas", e);
+      }
+    }
     WriteAccounting.Written written =
         new WriteAccounting.Written(
             counter(metrics, ReindexMetrics.SCORES_WRITTEN, true),

@@ -1,6 +1,8 @@
 package dev.scorecards.reindex.run;
 
 import dev.scorecards.reindex.clickhouse.ClickHouseClient;
+import dev.scorecards.reindex.clickhouse.ClickHouseReplicas;
+import dev.scorecards.reindex.clickhouse.ClickHouseSettings;
 import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.model.PerTable;
 import dev.scorecards.reindex.model.ReindexWindow;
@@ -225,7 +227,9 @@ public final class ResumableReindex {
         last = t;
         String why =
             Failures.redact(
-                Failures.describe(t), config.postgres().password(), config.clickHouse().password());
+                Failures.describe(t) + state.clusterDiagnosis(t),
+                config.postgres().password(),
+                config.clickHouse().password());
         boolean retry = Failures.isTransient(t) && attempt < policy.maxAttempts();
         listener.log(
             "attempt "
@@ -302,7 +306,7 @@ public final class ResumableReindex {
 
   /** The run's state across attempts. */
   private static final class State {
-    final ReindexConfig requested;
+    ReindexConfig requested;
     final Policy policy;
     final java.util.function.Supplier<? extends PipelineOptions> options;
     final String resumeRunId;
@@ -392,6 +396,21 @@ public final class ResumableReindex {
       }
     }
 
+    /**
+     * On a cluster, after a transient failure: what the cluster's replicas and ZooKeeper look like
+     * ("; cluster: ..."), or empty.
+     */
+    String clusterDiagnosis(Throwable failure) {
+      ClickHouseSettings target = requested.clickHouse();
+      if (!Failures.isTransient(failure) || !target.topology().known() || !target.clustered()) {
+        return "";
+      }
+      String found =
+          ClickHouseReplicas.diagnose(
+              new ClickHouseClient(target, java.time.Duration.ofSeconds(30)));
+      return found.isEmpty() ? "" : "; cluster: " + found;
+    }
+
     private void requireCurrent(int attempt) {
       if (current != attempt) {
         throw new java.util.concurrent.CancellationException(
@@ -400,6 +419,10 @@ public final class ResumableReindex {
     }
 
     void attemptBody(int attempt) throws Exception {
+      if (!requested.clickHouse().topology().known()) {
+        requested = requested.resolved();
+        listener.log("target: " + requested.clickHouse());
+      }
       ClickHouseClient client =
           new ClickHouseClient(requested.clickHouse(), policy.heartbeatTimeout());
       if (ledger == null) {

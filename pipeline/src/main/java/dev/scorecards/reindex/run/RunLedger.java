@@ -1,6 +1,7 @@
 package dev.scorecards.reindex.run;
 
 import dev.scorecards.reindex.clickhouse.ClickHouseClient;
+import dev.scorecards.reindex.clickhouse.ClickHouseSettings;
 import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.model.Mode;
 import dev.scorecards.reindex.model.PerTable;
@@ -73,32 +74,87 @@ public final class RunLedger {
   private final ClickHouseClient clickHouse;
   private final String[] secrets;
 
+  /**
+   * On a cluster the ledger's writes return once a replica holds them, and its reads and writes
+   * prefer the replicas in the cluster's order, so a run reads back what it has just recorded.
+   */
   public RunLedger(ClickHouseClient clickHouse, String... secrets) {
-    this.clickHouse = clickHouse;
+    ClickHouseClient resolved = clickHouse.resolved();
+    this.clickHouse =
+        resolved.settings().clustered()
+            ? resolved
+                .withSetting("insert_distributed_sync", "1")
+                .withSetting("load_balancing", "in_order")
+            : resolved;
     this.secrets = secrets.clone();
   }
 
+  /**
+   * Creates a ledger table: on one server a MergeTree; on a cluster a ReplicatedMergeTree on every
+   * node ({@code <name><suffix>}, so it survives the loss of any one node) with a Distributed table
+   * in front, sharded by run id.
+   */
+  private void createTable(String name, String columns, String orderBy) {
+    ClickHouseSettings settings = clickHouse.settings();
+    String db = settings.database();
+    if (!settings.clustered()) {
+      clickHouse.execute(
+          "CREATE TABLE IF NOT EXISTS "
+              + db
+              + "."
+              + name
+              + " ("
+              + columns
+              + ") ENGINE = MergeTree ORDER BY "
+              + orderBy);
+      return;
+    }
+    String local = name + settings.topology().localSuffix();
+    clickHouse.execute(
+        "CREATE TABLE IF NOT EXISTS "
+            + db
+            + "."
+            + local
+            + settings.onCluster()
+            + " ("
+            + columns
+            + ") ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/"
+            + db
+            + "/"
+            + local
+            + "', '{replica}') ORDER BY "
+            + orderBy);
+    clickHouse.execute(
+        "CREATE TABLE IF NOT EXISTS "
+            + db
+            + "."
+            + name
+            + settings.onCluster()
+            + " AS "
+            + db
+            + "."
+            + local
+            + " ENGINE = Distributed("
+            + settings.topology().cluster()
+            + ", "
+            + db
+            + ", "
+            + local
+            + ", sipHash64(run_id))");
+  }
+
   public void ensureTables() {
-    String db = clickHouse.settings().database();
-    clickHouse.execute(
-        "CREATE TABLE IF NOT EXISTS "
-            + db
-            + "."
-            + RUNS
-            + " ("
-            + "run_id String, seq UInt64, event_time DateTime, mode String, window_start_us Int64, window_end_us Int64, "
-            + "clean_up UInt8, state String, attempt UInt16, chunks String, message String, created DateTime"
-            + ") ENGINE = MergeTree ORDER BY (run_id, seq)");
-    clickHouse.execute(
-        "CREATE TABLE IF NOT EXISTS "
-            + db
-            + "."
-            + CHUNKS
-            + " ("
-            + "run_id String, chunk UInt32, chunk_start_us Int64, chunk_end_us Int64, attempt UInt16, done_time DateTime, "
+    createTable(
+        RUNS,
+        "run_id String, seq UInt64, event_time DateTime, mode String, window_start_us Int64, window_end_us Int64, "
+            + "clean_up UInt8, state String, attempt UInt16, chunks String, message String, created DateTime",
+        "(run_id, seq)");
+    createTable(
+        CHUNKS,
+        "run_id String, chunk UInt32, chunk_start_us Int64, chunk_end_us Int64, attempt UInt16, done_time DateTime, "
             + writtenColumns(" UInt64")
-            + ", rows_deleted UInt64, seconds Float64"
-            + ") ENGINE = MergeTree ORDER BY (run_id, chunk)");
+            + ", rows_deleted UInt64, seconds Float64",
+        "(run_id, chunk)");
   }
 
   public static String newRunId(Instant now) {

@@ -54,6 +54,59 @@ class ClickHouseTableTest {
     }
   }
 
+  /** Each table's engine clause after its column list: engine, PARTITION BY, ORDER BY. */
+  static Map<String, String> engines(String ddl) {
+    Map<String, String> engines = new LinkedHashMap<>();
+    Matcher m =
+        Pattern.compile(
+                "CREATE TABLE IF NOT EXISTS (?:\\w+\\.)?(\\w+)(?: ON CLUSTER \\w+)? \\(.*?\\) ENGINE = (.*?);",
+                Pattern.DOTALL)
+            .matcher(ddl);
+    while (m.find()) {
+      engines.put(m.group(1), m.group(2).replaceAll("\\s+", " "));
+    }
+    return engines;
+  }
+
+  @Test
+  void theClusterContractHasTheSameTablesAsTheSingleNodeOne() throws IOException {
+    String single = Files.readString(CONTRACT.resolve("clickhouse.sql"));
+    String cluster = Files.readString(CONTRACT.resolve("clickhouse-cluster.sql"));
+    Map<String, List<List<String>>> singleTables = parseDdl(single);
+    Map<String, List<List<String>>> clusterTables =
+        parseDdl(
+            cluster.replaceAll("EXISTS reindex\\.(\\w+) ON CLUSTER reindex_cluster", "EXISTS $1"));
+    Map<String, String> singleEngines = engines(single);
+    Map<String, String> clusterEngines = engines(cluster);
+    for (ClickHouseTable table : ClickHouseTable.values()) {
+      String name = table.tableName();
+      assertThat(clusterTables.get(name + "_local")).as(name).isEqualTo(singleTables.get(name));
+      // Same version column, partitioning and order; replicated, under the shard's ZooKeeper path.
+      String engine = singleEngines.get(name);
+      assertThat(engine).startsWith("ReplacingMergeTree(update_time) PARTITION BY");
+      assertThat(clusterEngines.get(name + "_local"))
+          .isEqualTo(
+              engine.replace(
+                  "ReplacingMergeTree(update_time)",
+                  "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/reindex/"
+                      + name
+                      + "_local', '{replica}', update_time)"));
+      // Every version of a row on one shard: sharded by the id the row belongs to.
+      String shardBy = table == ClickHouseTable.CONVERSATIONS ? "conversation_id" : "scorecard_id";
+      assertThat(cluster)
+          .contains(
+              "CREATE TABLE IF NOT EXISTS reindex."
+                  + name
+                  + " ON CLUSTER reindex_cluster\nAS reindex."
+                  + name
+                  + "_local\nENGINE = Distributed(reindex_cluster, reindex, "
+                  + name
+                  + "_local, sipHash64("
+                  + shardBy
+                  + "));");
+    }
+  }
+
   @Test
   void theContractSplitsIntoItsThreeCreateStatementsDespiteSemicolonsInComments()
       throws IOException {

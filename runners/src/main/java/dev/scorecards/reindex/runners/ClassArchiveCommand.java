@@ -1,6 +1,7 @@
 package dev.scorecards.reindex.runners;
 
 import dev.scorecards.reindex.clickhouse.ClickHouseSettings;
+import dev.scorecards.reindex.clickhouse.ClickHouseTopology;
 import dev.scorecards.reindex.model.ClickHouseMapping;
 import dev.scorecards.reindex.model.ClickHouseTable;
 import dev.scorecards.reindex.model.Mode;
@@ -53,7 +54,8 @@ public class ClassArchiveCommand implements Callable<Integer> {
                 Mode.all,
                 window,
                 new PostgresSettings("jdbc:postgresql://127.0.0.1:1/none", "none", null),
-                new ClickHouseSettings("http://127.0.0.1:1", "none", "none", null))
+                new ClickHouseSettings(
+                    "http://127.0.0.1:1", "none", "none", null, ClickHouseTopology.SINGLE_NODE))
             .withCleanUpBeforeWrite(true);
     ReindexPipeline.build(
         config, new PartitionPlan(1, window.split(1)), "18.16.1", RunnerOptions.direct());

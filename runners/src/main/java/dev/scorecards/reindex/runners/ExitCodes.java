@@ -19,7 +19,10 @@ public final class ExitCodes {
   /** The command line or configuration is wrong; nothing was done. */
   public static final int USAGE = 2;
 
-  /** A database could not be reached or refused the login. */
+  /**
+   * A database could not be reached, refused the login, or kept failing transiently (a cluster's
+   * replica, shard or ZooKeeper down) until the attempts ran out: resuming later may succeed.
+   */
   public static final int UNREACHABLE = 3;
 
   /** The counts read, written and received disagree. */
@@ -32,7 +35,8 @@ public final class ExitCodes {
 
   /** The exit code for a failure, looking through the wrappers Beam puts around it. */
   public static int of(Throwable failure) {
-    if (Failures.isAuthenticationFailure(failure)) {
+    if (Failures.isAuthenticationFailure(failure)
+        || failure instanceof ResumableReindex.RunFailedException run && run.attemptsExhausted()) {
       return UNREACHABLE;
     }
     for (Throwable t = failure; t != null; t = t.getCause()) {

@@ -1,6 +1,7 @@
 package dev.scorecards.reindex.runners;
 
 import dev.scorecards.reindex.clickhouse.ClickHouseSettings;
+import dev.scorecards.reindex.clickhouse.ClickHouseTopology;
 import dev.scorecards.reindex.postgres.PostgresSettings;
 import dev.scorecards.reindex.run.ReindexConfig;
 import dev.scorecards.reindex.run.ResumableReindex;
@@ -68,11 +69,19 @@ public final class Launch {
   }
 
   public static ClickHouseSettings clickHouse(Settings s) {
+    String cluster = s.text(Setting.CH_CLUSTER);
+    ClickHouseTopology topology =
+        switch (cluster) {
+          case "auto" -> ClickHouseTopology.AUTO;
+          case "none" -> ClickHouseTopology.SINGLE_NODE;
+          default -> ClickHouseTopology.cluster(cluster, s.text(Setting.CH_LOCAL_SUFFIX));
+        };
     return new ClickHouseSettings(
         s.text(Setting.CH_URL),
         s.text(Setting.CH_DATABASE),
         s.text(Setting.CH_USER),
-        s.text(Setting.CH_PASSWORD));
+        s.text(Setting.CH_PASSWORD),
+        topology);
   }
 
   public PostgresSettings postgres() {

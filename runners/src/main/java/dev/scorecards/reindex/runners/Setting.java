@@ -83,6 +83,19 @@ public enum Setting {
       "REINDEX_CH_PASSWORD",
       null,
       "ClickHouse password (environment only)"),
+  CH_CLUSTER(
+      Group.CONNECTION,
+      "--ch-cluster",
+      "REINDEX_CH_CLUSTER",
+      "auto",
+      "`auto` learns from the target tables whether they are Distributed tables of a cluster;"
+          + " `none` for one server; or the cluster's name, for setups that cannot be introspected"),
+  CH_LOCAL_SUFFIX(
+      Group.CONNECTION,
+      "--ch-local-suffix",
+      "REINDEX_CH_LOCAL_SUFFIX",
+      "_local",
+      "With a named --ch-cluster: the local tables are the target tables' names with this suffix"),
 
   RUNNER(
       Group.RUNNER,

@@ -41,6 +41,12 @@ final class ReindexProcess {
    * environment.
    */
   static ReindexProcess run(Map<String, String> env, String... args) throws IOException {
+    return runAgainst(TestDatabases.CH_URL, TestDatabases.DATABASE, env, args);
+  }
+
+  /** The same against another ClickHouse (the local cluster). */
+  static ReindexProcess runAgainst(
+      String chUrl, String chDatabase, Map<String, String> env, String... args) throws IOException {
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -53,9 +59,9 @@ final class ReindexProcess {
                 "--pg-url",
                 TestDatabases.postgres().jdbcUrl(),
                 "--ch-url",
-                TestDatabases.CH_URL,
+                chUrl,
                 "--ch-database",
-                TestDatabases.DATABASE));
+                chDatabase));
     command.addAll(List.of(args));
     Path out = Files.createTempFile("reindex-run-", ".log");
     ProcessBuilder pb =

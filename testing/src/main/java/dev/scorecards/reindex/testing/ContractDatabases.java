@@ -67,6 +67,35 @@ public record ContractDatabases(String pgHost, String chUrl, String name) {
     }
   }
 
+  /**
+   * On a cluster (this record's ClickHouse URL is one of its nodes): the database on every node and
+   * the tables of {@code contract/clickhouse-cluster.sql} in it, written for database {@code
+   * reindex} and renamed to this one. Tables already there are dropped first (their replicas'
+   * ZooKeeper data with them), so every call starts empty.
+   */
+  public void createClusterTables(String cluster) throws IOException {
+    ClickHouseClient server = serverClickHouse();
+    server.execute("CREATE DATABASE IF NOT EXISTS " + name + " ON CLUSTER " + cluster);
+    for (String t :
+        java.util.List.of(
+            "conversations",
+            "scorecards",
+            "scores",
+            dev.scorecards.reindex.run.RunLedger.RUNS,
+            dev.scorecards.reindex.run.RunLedger.CHUNKS)) {
+      server.execute("DROP TABLE IF EXISTS " + name + "." + t + " ON CLUSTER " + cluster);
+      server.execute("DROP TABLE IF EXISTS " + name + "." + t + "_local ON CLUSTER " + cluster);
+    }
+    String ddl =
+        Files.readString(contract("clickhouse-cluster.sql"))
+            .replace("reindex.", name + ".")
+            .replace("/reindex/", "/" + name + "/")
+            .replace(", reindex,", ", " + name + ",");
+    for (String statement : ClickHouseTable.ddlStatements(ddl)) {
+      server.execute(statement);
+    }
+  }
+
   /** Drops both databases, ending any session still open in the PostgreSQL one. */
   public void drop() throws SQLException {
     serverClickHouse().execute("DROP DATABASE IF EXISTS " + name);

@@ -12,10 +12,10 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
- * Repairs only what a verification found: every scorecard that is missing, different, extra, or has
- * a missing, different or extra score, and every such conversation, is deleted from ClickHouse (all
- * its rows, then waiting for the mutations), and those PostgreSQL still has are written again
- * through the reindex pipeline. Extra ones PostgreSQL no longer has stay deleted.
+ * Repairs only what a verification found: every scorecard that is missing, different, extra,
+ * repeated (on several shards), or has such a score, and every such conversation, is deleted from
+ * ClickHouse (all its rows, then waiting for the mutations), and those PostgreSQL still has are
+ * written again through the reindex pipeline. Extra ones PostgreSQL no longer has stay deleted.
  */
 public final class Repair {
   private Repair() {}
@@ -42,6 +42,7 @@ public final class Repair {
       }
       t.missing().forEach(k -> ids.add(k.get(0)));
       t.extra().forEach(k -> ids.add(k.get(0)));
+      t.repeated().forEach(k -> ids.add(k.get(0)));
       t.different().forEach(d -> ids.add(d.key().get(0)));
     }
     return new ArrayList<>(ids);
@@ -58,6 +59,7 @@ public final class Repair {
     if (ids.isEmpty() && conversationIds.isEmpty()) {
       return new Outcome(0, 0, ClickHouseDeletes.Deleted.NONE);
     }
+    config = config.resolved();
     ClickHouseClient clickHouse = new ClickHouseClient(config.clickHouse());
     ClickHouseDeletes.Deleted deleted =
         ClickHouseDeletes.submit(clickHouse, ClickHouseTable.SCORECARDS.idColumn(), ids)

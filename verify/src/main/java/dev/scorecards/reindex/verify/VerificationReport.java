@@ -30,10 +30,22 @@ public record VerificationReport(
       List<List<String>> missing,
       List<List<String>> extra,
       List<Difference> different,
-      long duplicates) {
+      long duplicates,
+      List<List<String>> repeated) {
+
+    public TableReport(
+        String table,
+        long postgresRows,
+        long clickHouseRows,
+        List<List<String>> missing,
+        List<List<String>> extra,
+        List<Difference> different,
+        long duplicates) {
+      this(table, postgresRows, clickHouseRows, missing, extra, different, duplicates, List.of());
+    }
 
     public boolean equal() {
-      return missing.isEmpty() && extra.isEmpty() && different.isEmpty();
+      return missing.isEmpty() && extra.isEmpty() && different.isEmpty() && repeated.isEmpty();
     }
   }
 
@@ -54,23 +66,32 @@ public record VerificationReport(
             mode, window, equal() ? "ClickHouse equals PostgreSQL" : "DIFFERENCES FOUND", seconds));
     out.append(
         String.format(
-            "  %-12s %12s %12s %10s %10s %10s %12s%n",
-            "table", "postgres", "clickhouse", "missing", "extra", "different", "duplicates"));
+            "  %-12s %12s %12s %10s %10s %10s %12s %9s%n",
+            "table",
+            "postgres",
+            "clickhouse",
+            "missing",
+            "extra",
+            "different",
+            "duplicates",
+            "repeated"));
     for (TableReport t : tables) {
       out.append(
           String.format(
-              "  %-12s %,12d %,12d %,10d %,10d %,10d %,12d%n",
+              "  %-12s %,12d %,12d %,10d %,10d %,10d %,12d %,9d%n",
               t.table(),
               t.postgresRows(),
               t.clickHouseRows(),
               t.missing().size(),
               t.extra().size(),
               t.different().size(),
-              t.duplicates()));
+              t.duplicates(),
+              t.repeated().size()));
     }
     for (TableReport t : tables) {
       examples(out, t.table() + " missing", t.missing());
       examples(out, t.table() + " extra", t.extra());
+      examples(out, t.table() + " repeated (on several shards)", t.repeated());
       if (!t.different().isEmpty()) {
         out.append("  ").append(t.table()).append(" different:\n");
         t.different().stream()
@@ -113,6 +134,8 @@ public record VerificationReport(
       table.put("missing_count", t.missing().size());
       table.put("extra_count", t.extra().size());
       table.put("different_count", t.different().size());
+      table.put("repeated_count", t.repeated().size());
+      table.put("repeated", t.repeated());
       table.put("missing", t.missing());
       table.put("extra", t.extra());
       List<Map<String, Object>> different = new ArrayList<>();

@@ -1,6 +1,7 @@
 package dev.scorecards.reindex.verify;
 
 import dev.scorecards.reindex.clickhouse.ClickHouseClient;
+import dev.scorecards.reindex.clickhouse.ClickHouseReplicas;
 import dev.scorecards.reindex.clickhouse.ClickHouseSettings;
 import dev.scorecards.reindex.model.Flow;
 import dev.scorecards.reindex.model.Mode;
@@ -60,7 +61,12 @@ public final class Verifier {
     // FINAL must collapse versions before the window filter; moving the filter to PREWHERE
     // would let an old version inside the window through.
     this.clickHouse =
-        new ClickHouseClient(clickHouse).withSetting("optimize_move_to_prewhere", "0");
+        new ClickHouseClient(clickHouse)
+            .withSetting("optimize_move_to_prewhere", "0")
+            // On a cluster a subquery over a Distributed table runs once, on the server asked,
+            // and its result goes to every shard (GLOBAL IN); ClickHouse refuses it otherwise.
+            .withSetting("distributed_product_mode", "global")
+            .resolved();
     this.database = clickHouse.database();
   }
 
@@ -76,6 +82,10 @@ public final class Verifier {
   public VerificationReport verify(ReindexWindow window, Mode mode)
       throws SQLException, InterruptedException {
     long began = System.nanoTime();
+    if (clickHouse.settings().clustered()) {
+      // Compare what every replica holds, not what one has received so far.
+      ClickHouseReplicas.awaitReplication(clickHouse, java.time.Duration.ofMinutes(10));
+    }
     ExecutorService pool = Executors.newFixedThreadPool(6);
     try {
       Map<String, Accumulator> found = new LinkedHashMap<>();
@@ -118,7 +128,8 @@ public final class Verifier {
                 a.different.stream()
                     .sorted((x, y) -> x.key().toString().compareTo(y.key().toString()))
                     .toList(),
-                a.duplicates));
+                a.duplicates,
+                sorted(a.repeated)));
       }
       return new VerificationReport(mode.name(), window, tables, (System.nanoTime() - began) / 1e9);
     } finally {
@@ -189,8 +200,10 @@ public final class Verifier {
     final List<List<String>> missing = new ArrayList<>();
     final List<List<String>> extra = new ArrayList<>();
     final List<VerificationReport.Difference> different = new ArrayList<>();
+    final List<List<String>> repeated = new ArrayList<>();
 
     void add(Accumulator o) {
+      repeated.addAll(o.repeated);
       postgresRows += o.postgresRows;
       clickHouseRows += o.clickHouseRows;
       duplicates += o.duplicates;
@@ -506,9 +519,9 @@ public final class Verifier {
     for (VerifiedTable t : family) {
       Map<List<String>, List<String>> pg = pgRows.get(t);
       Set<List<String>> inClickHouseWindow = new HashSet<>();
-      Map<List<String>, List<String>> ch =
-          clickHouseRows(t, scope, leaves, pgIds, inClickHouseWindow);
       Accumulator a = found.get(t);
+      Map<List<String>, List<String>> ch =
+          clickHouseRows(t, scope, leaves, pgIds, inClickHouseWindow, a.repeated);
       for (var e : pg.entrySet()) {
         List<String> other = ch.get(e.getKey());
         if (other == null) {
@@ -575,7 +588,8 @@ public final class Verifier {
       Scope scope,
       List<String> leaves,
       CharSequence pgIds,
-      Set<List<String>> inWindow) {
+      Set<List<String>> inWindow,
+      List<List<String>> repeated) {
     String sql =
         "SELECT "
             + String.join(", ", t.key())
@@ -592,7 +606,9 @@ public final class Verifier {
     int keys = t.key().size();
     for (List<String> row : ClickHouseClient.parseTsv(body)) {
       List<String> key = new ArrayList<>(row.subList(0, keys));
-      rows.put(key, new ArrayList<>(row.subList(keys, row.size() - 1)));
+      if (rows.put(key, new ArrayList<>(row.subList(keys, row.size() - 1))) != null) {
+        repeated.add(key);
+      }
       if (row.get(row.size() - 1).equals("1")) {
         inWindow.add(key);
       }
