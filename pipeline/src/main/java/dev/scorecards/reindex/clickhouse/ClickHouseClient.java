@@ -273,10 +273,7 @@ public final class ClickHouseClient {
           "interrupted while waiting for ClickHouse at " + settings.httpUrl(), e);
     }
     if (response.statusCode() != 200) {
-      String first = response.body().strip();
-      if (first.length() > 500) {
-        first = first.substring(0, 500) + "...";
-      }
+      String first = summarize(response.body());
       throw new ClickHouseQueryException(
           "ClickHouse at "
               + settings.httpUrl()
@@ -288,6 +285,29 @@ public final class ClickHouseClient {
               + first);
     }
     return response.body();
+  }
+
+  /** Set (to anything) in the environment, errors carry ClickHouse's whole answer. */
+  static final boolean DEBUG = System.getenv("REINDEX_DEBUG") != null;
+
+  private static final int SUMMARY_LENGTH = 300;
+
+  /**
+   * A ClickHouse error answer as operators see it: its first line, at most {@value #SUMMARY_LENGTH}
+   * characters (the code, the exception's name and the start of its message; the rest can echo SQL
+   * and data, which go to stderr, the run ledger and job reasons otherwise). {@code REINDEX_DEBUG}
+   * keeps the whole answer.
+   */
+  static String summarize(String body) {
+    String text = body == null ? "" : body.strip();
+    if (DEBUG) {
+      return text;
+    }
+    int nl = text.indexOf('\n');
+    String first = nl < 0 ? text : text.substring(0, nl);
+    return first.length() > SUMMARY_LENGTH
+        ? first.substring(0, SUMMARY_LENGTH) + "... (REINDEX_DEBUG=1 shows all)"
+        : first;
   }
 
   private static String describe(IOException e) {

@@ -29,8 +29,30 @@ public final class ReindexWindow implements Serializable {
     this.endMicros = endMicros;
   }
 
-  /** The window {@code [start, end)}; refuses an empty or reversed one. */
+  /** The earliest time a ClickHouse {@code DateTime} holds (an unsigned 32-bit second count). */
+  public static final Instant EARLIEST = Instant.EPOCH;
+
+  /** The end of what a ClickHouse {@code DateTime} holds: a window may end here, not later. */
+  public static final Instant LATEST_END = Instant.ofEpochSecond(1L << 32);
+
+  /**
+   * The window {@code [start, end)}; refuses an empty or reversed one, and one reaching outside
+   * what the target's {@code DateTime} columns hold: ClickHouse would wrap such bounds around and
+   * the clean-up's and the verification's range queries would silently miss rows.
+   */
   public static ReindexWindow of(Instant start, Instant end) {
+    if (start.isBefore(EARLIEST) || end.isAfter(LATEST_END)) {
+      throw new IllegalArgumentException(
+          "the window ["
+              + start
+              + ", "
+              + end
+              + ") reaches outside what ClickHouse's DateTime holds ("
+              + EARLIEST
+              + " to "
+              + LATEST_END
+              + ")");
+    }
     long s = ceilMicros(start);
     long e = ceilMicros(end);
     if (s >= e) {

@@ -20,11 +20,35 @@ public record PostgresSettings(String jdbcUrl, String user, String password)
   static final String CONNECTION_PROPERTIES =
       "connectTimeout=10;socketTimeout=600;tcpKeepAlive=true;ApplicationName=reindex;prepareThreshold=-1";
 
+  /**
+   * URL parameters that carry secrets: the driver would take them, and the URL is printed (the
+   * effective configuration, the ledger's and a job's messages) and visible in argv.
+   */
+  private static final java.util.regex.Pattern SECRET_PARAMETER =
+      java.util.regex.Pattern.compile(
+          "[?&](password|sslpassword)=", java.util.regex.Pattern.CASE_INSENSITIVE);
+
   public PostgresSettings {
     if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql://")) {
       throw new IllegalArgumentException(
-          "the PostgreSQL URL must start with jdbc:postgresql://, not '" + jdbcUrl + "'");
+          "the PostgreSQL URL must start with jdbc:postgresql://, not '"
+              + (jdbcUrl == null ? null : withoutQuery(jdbcUrl))
+              + "'");
     }
+    java.util.regex.Matcher secret = SECRET_PARAMETER.matcher(jdbcUrl);
+    if (secret.find()) {
+      throw new IllegalArgumentException(
+          "the PostgreSQL URL '"
+              + withoutQuery(jdbcUrl)
+              + "?...' carries a "
+              + secret.group(1)
+              + ": give the password in REINDEX_PG_PASSWORD, never in the URL");
+    }
+  }
+
+  private static String withoutQuery(String url) {
+    int q = url.indexOf('?');
+    return q < 0 ? url : url.substring(0, q);
   }
 
   public JdbcIO.DataSourceConfiguration dataSourceConfiguration() {

@@ -2,6 +2,7 @@ package dev.scorecards.reindex.run;
 
 import dev.scorecards.reindex.clickhouse.ClickHouseClient;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -129,6 +130,36 @@ public final class Failures {
   }
 
   /**
+   * The forms a secret can take in a URL or a form: as is, percent-encoded with spaces as {@code +}
+   * or {@code %20}, with upper- or lower-case hex digits, and every character encoded.
+   */
+  static java.util.Set<String> encodings(String secret) {
+    java.util.Set<String> forms = new java.util.LinkedHashSet<>();
+    String form = java.net.URLEncoder.encode(secret, java.nio.charset.StandardCharsets.UTF_8);
+    String spaces = form.replace("+", "%20");
+    for (String f : List.of(secret, form, spaces)) {
+      forms.add(f);
+      forms.add(lowerHex(f));
+    }
+    StringBuilder all = new StringBuilder();
+    for (byte b : secret.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+      all.append(String.format("%%%02X", b & 0xff));
+    }
+    forms.add(all.toString());
+    forms.add(lowerHex(all.toString()));
+    return forms;
+  }
+
+  private static String lowerHex(String encoded) {
+    Matcher m = Pattern.compile("%[0-9A-F]{2}").matcher(encoded);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(out, m.group().toLowerCase(java.util.Locale.ROOT));
+    }
+    return m.appendTail(out).toString();
+  }
+
+  /**
    * {@code text} with every occurrence of the given secrets replaced: a last guard before anything
    * is printed or stored.
    */
@@ -139,10 +170,9 @@ public final class Failures {
     String out = text;
     for (String secret : secrets) {
       if (secret != null && !secret.isEmpty()) {
-        out = out.replace(secret, "***");
-        out =
-            out.replace(
-                java.net.URLEncoder.encode(secret, java.nio.charset.StandardCharsets.UTF_8), "***");
+        for (String form : encodings(secret)) {
+          out = out.replace(form, "***");
+        }
       }
     }
     return out;

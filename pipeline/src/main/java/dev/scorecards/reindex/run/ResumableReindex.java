@@ -54,16 +54,21 @@ public final class ResumableReindex {
       Duration heartbeatTimeout,
       Duration initialBackoff,
       Duration maxBackoff,
-      long scorecardsPerChunk) {
+      long scorecardsPerChunk,
+      Duration leaseTimeout,
+      boolean waitForLock) {
     public static final long DEFAULT_SCORECARDS_PER_CHUNK = 100_000;
+    public static final Duration DEFAULT_LEASE_TIMEOUT = Duration.ofSeconds(60);
 
     public Policy {
       if (maxAttempts < 1
           || heartbeatTimeout.isNegative()
           || heartbeatTimeout.isZero()
-          || scorecardsPerChunk < 1) {
+          || scorecardsPerChunk < 1
+          || leaseTimeout.toSeconds() < 3) {
         throw new IllegalArgumentException(
-            "attempts, heartbeat time-out and chunk size must be positive");
+            "attempts, heartbeat time-out and chunk size must be positive, the lease time-out at"
+                + " least 3 s");
       }
     }
 
@@ -73,15 +78,40 @@ public final class ResumableReindex {
           heartbeatTimeout,
           Duration.ofSeconds(2),
           Duration.ofMinutes(1),
-          DEFAULT_SCORECARDS_PER_CHUNK);
+          DEFAULT_SCORECARDS_PER_CHUNK,
+          DEFAULT_LEASE_TIMEOUT,
+          false);
     }
 
     public Policy withBackoff(Duration initial, Duration max) {
-      return new Policy(maxAttempts, heartbeatTimeout, initial, max, scorecardsPerChunk);
+      return new Policy(
+          maxAttempts,
+          heartbeatTimeout,
+          initial,
+          max,
+          scorecardsPerChunk,
+          leaseTimeout,
+          waitForLock);
     }
 
     public Policy withScorecardsPerChunk(long n) {
-      return new Policy(maxAttempts, heartbeatTimeout, initialBackoff, maxBackoff, n);
+      return new Policy(
+          maxAttempts, heartbeatTimeout, initialBackoff, maxBackoff, n, leaseTimeout, waitForLock);
+    }
+
+    /**
+     * How long a run's lease on its window lasts without renewal (its holder killed), and whether a
+     * run waits for another's lease instead of refusing.
+     */
+    public Policy withLease(Duration timeout, boolean wait) {
+      return new Policy(
+          maxAttempts,
+          heartbeatTimeout,
+          initialBackoff,
+          maxBackoff,
+          scorecardsPerChunk,
+          timeout,
+          wait);
     }
 
     /**
@@ -207,8 +237,25 @@ public final class ResumableReindex {
     }
     long began = System.nanoTime();
     State state = new State(config, policy, options, resumeRunId, verification, listener);
-    Throwable last = null;
     BackOff backoff = policy.backoff();
+    try {
+      return attempts(state, policy, backoff, began, config, listener);
+    } finally {
+      if (state.lease != null) {
+        state.lease.close();
+      }
+    }
+  }
+
+  private static Outcome attempts(
+      State state,
+      Policy policy,
+      BackOff backoff,
+      long began,
+      ReindexConfig config,
+      Listener listener)
+      throws InterruptedException {
+    Throwable last = null;
     for (int attempt = 1; attempt <= policy.maxAttempts(); attempt++) {
       if (attempt > 1) {
         long wait = nextBackOff(backoff);
@@ -316,6 +363,7 @@ public final class ResumableReindex {
     final AtomicReference<PipelineResult> pipeline = new AtomicReference<>();
     final List<ReindexJob.Summary> summaries = new ArrayList<>();
     RunLedger ledger;
+    RunLease lease;
     RunLedger.Run run;
     ReindexConfig config;
     boolean resumed;
@@ -379,7 +427,14 @@ public final class ResumableReindex {
       try {
         run = ledger.update(run, s, attemptBase + attempt, message);
       } catch (RuntimeException e) {
-        listener.log("could not record the run's state (" + s + "): " + Failures.describe(e));
+        listener.log(
+            "could not record the run's state ("
+                + s
+                + "): "
+                + Failures.redact(
+                    Failures.describe(e),
+                    requested.postgres().password(),
+                    requested.clickHouse().password()));
       }
     }
 
@@ -431,6 +486,24 @@ public final class ResumableReindex {
                 client, requested.postgres().password(), requested.clickHouse().password());
         l.ensureTables();
         ledger = l;
+      }
+      if (lease == null) {
+        lease =
+            policy.waitForLock()
+                ? RunLease.acquireWaiting(
+                    ledger,
+                    requested.mode(),
+                    requested.window(),
+                    RunLease.thisProcess(),
+                    policy.leaseTimeout(),
+                    listener::log,
+                    this::beat)
+                : RunLease.acquire(
+                    ledger,
+                    requested.mode(),
+                    requested.window(),
+                    RunLease.thisProcess(),
+                    policy.leaseTimeout());
       }
       if (run == null) {
         openRun();

@@ -92,9 +92,9 @@ public final class RunLedger {
   /**
    * Creates a ledger table: on one server a MergeTree; on a cluster a ReplicatedMergeTree on every
    * node ({@code <name><suffix>}, so it survives the loss of any one node) with a Distributed table
-   * in front, sharded by run id.
+   * in front, sharded by the first column (the run's or the job's id).
    */
-  private void createTable(String name, String columns, String orderBy) {
+  public void ensureTable(String name, String columns, String orderBy) {
     ClickHouseSettings settings = clickHouse.settings();
     String db = settings.database();
     if (!settings.clustered()) {
@@ -140,16 +140,23 @@ public final class RunLedger {
             + db
             + ", "
             + local
-            + ", sipHash64(run_id))");
+            + ", sipHash64("
+            + columns.strip().split("\\s+", 2)[0]
+            + "))");
+  }
+
+  /** The client the ledger reads and writes with (on a cluster: synchronous, in replica order). */
+  public ClickHouseClient client() {
+    return clickHouse;
   }
 
   public void ensureTables() {
-    createTable(
+    ensureTable(
         RUNS,
         "run_id String, seq UInt64, event_time DateTime, mode String, window_start_us Int64, window_end_us Int64, "
             + "clean_up UInt8, state String, attempt UInt16, chunks String, message String, created DateTime",
         "(run_id, seq)");
-    createTable(
+    ensureTable(
         CHUNKS,
         "run_id String, chunk UInt32, chunk_start_us Int64, chunk_end_us Int64, attempt UInt16, done_time DateTime, "
             + writtenColumns(" UInt64")

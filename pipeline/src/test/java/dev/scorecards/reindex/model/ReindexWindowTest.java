@@ -119,4 +119,39 @@ class ReindexWindowTest {
   private static long countContaining(List<ReindexWindow.TimeRange> ranges, long micros) {
     return ranges.stream().filter(r -> r.contains(micros)).count();
   }
+
+  @Test
+  void windowsReachingOutsideClickHousesDateTimeAreRefusedInOneSentence() {
+    for (String[] w :
+        new String[][] {
+          {"0001-01-01T00:00:00Z", "2026-01-01T00:00:00Z"},
+          {"0000-01-01T00:00:00Z", "2026-01-01T00:00:00Z"},
+          {"-0001-01-01T00:00:00Z", "2026-01-01T00:00:00Z"},
+          {"-300000-01-01T00:00:00Z", "2026-01-01T00:00:00Z"},
+          {"1969-12-31T23:59:59.999999Z", "2026-01-01T00:00:00Z"},
+          {"2026-01-01T00:00:00Z", "2106-02-07T06:28:16.000001Z"},
+          {"2026-01-01T00:00:00Z", "+300000-01-01T00:00:00Z"}
+        }) {
+      assertThatThrownBy(() -> ReindexWindow.parse(w[0], w[1]))
+          .as("%s .. %s", w[0], w[1])
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("reaches outside what ClickHouse's DateTime holds");
+    }
+    // The whole range is allowed: [1970-01-01T00:00:00Z, 2^32 s).
+    ReindexWindow all = ReindexWindow.parse("1970-01-01T00:00:00Z", "2106-02-07T06:28:16Z");
+    assertThat(all.clickHouseSeconds()).containsExactly(0L, 1L << 32);
+  }
+
+  @Test
+  void timesTheCliRefusesAreRefusedEverywhere() {
+    for (String t :
+        new String[] {
+          "2026-06-30T23:59:60Z", "2026-01-01T00:00:00+25:00", "2026-01-01T00:00:00.123456789012Z"
+        }) {
+      assertThatThrownBy(() -> ReindexWindow.parseTime("start", t))
+          .as(t)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("is not an RFC 3339 time");
+    }
+  }
 }

@@ -97,6 +97,12 @@ class FailuresTest {
     assertThat(Failures.redact("url ?password=p%40ss+w and p@ss w", "p@ss w"))
         .isEqualTo("url ?password=*** and ***");
     assertThat(Failures.redact("nothing here", null, "")).isEqualTo("nothing here");
+    // A space as %20, lower-case hex, every byte encoded: each form found.
+    assertThat(
+            Failures.redact(
+                "a=p%40ss%20w b=p%40ss%20w c=%70%40%73%73%20%77 d=%70%40%73%73%20%77", "p@ss w"))
+        .isEqualTo("a=*** b=*** c=*** d=***");
+    assertThat(Failures.redact("k=%c3%a9t%c3%a9 K=%C3%A9t%C3%A9", "été")).isEqualTo("k=*** K=***");
   }
 
   @Test

@@ -28,6 +28,9 @@ public final class ExitCodes {
   /** The counts read, written and received disagree. */
   public static final int COUNTS_DISAGREE = 4;
 
+  /** Another run of an overlapping window and mode holds the window's lease; nothing was done. */
+  public static final int LOCKED = 6;
+
   /** The run failed for another reason; the message says which. */
   public static final int FAILED = 5;
 
@@ -45,6 +48,9 @@ public final class ExitCodes {
               || failure instanceof ResumableReindex.RunFailedException
                   && t == failure.getCause())) {
         return USAGE;
+      }
+      if (t instanceof dev.scorecards.reindex.run.RunLease.HeldException) {
+        return LOCKED;
       }
       if (t instanceof ResumableReindex.VerificationFailedException) {
         return DIFFERENCES;

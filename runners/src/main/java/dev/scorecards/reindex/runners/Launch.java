@@ -111,6 +111,7 @@ public final class Launch {
         ResumableReindex.Policy.of(job.maxAttempts(), job.heartbeatTimeout());
     return policy
         .withBackoff(retryBackoff, policy.maxBackoff())
+        .withLease(settings.duration(Setting.LEASE_TIMEOUT), settings.bool(Setting.WAIT_FOR_LOCK))
         .withScorecardsPerChunk(
             scorecardsPerChunk != null ? scorecardsPerChunk : runner.defaultScorecardsPerChunk());
   }
@@ -120,7 +121,10 @@ public final class Launch {
     List<String> lines = new ArrayList<>(job.describe());
     for (Setting s : Setting.values()) {
       // The window and job settings are above; the connections are the source and target lines.
-      if (s.group != Setting.Group.RUNNER && s.group != Setting.Group.TUNING) {
+      if (s.group != Setting.Group.RUNNER
+          && s.group != Setting.Group.TUNING
+          && s != Setting.WAIT_FOR_LOCK
+          && s != Setting.LEASE_TIMEOUT) {
         continue;
       }
       String value = settings.text(s);

@@ -57,8 +57,9 @@ public record ReindexSettings(
       throw new IllegalArgumentException(
           "the window ends at " + end + ", more than a minute in the future (now is " + now + ")");
     }
+    boolean fromPayload = payload != null && payload.getReindexBatchSize() != 0;
     int batchSize =
-        payload != null && payload.getReindexBatchSize() != 0
+        fromPayload
             ? payload.getReindexBatchSize()
             : settings.integer(Setting.BATCH_SIZE, Integer.MIN_VALUE, Integer.MAX_VALUE);
     if (batchSize < 1 || batchSize > ReindexConfig.MAX_BATCH_SIZE) {
@@ -66,7 +67,10 @@ public record ReindexSettings(
           "the batch size must be between 1 and "
               + ReindexConfig.MAX_BATCH_SIZE
               + ", not "
-              + batchSize);
+              + batchSize
+              + " ("
+              + (fromPayload ? "the job's reindex_batch_size" : settings.source(Setting.BATCH_SIZE))
+              + ")");
     }
     int maxAttempts = settings.integer(Setting.MAX_ATTEMPTS, 1, 100);
     Duration heartbeat = settings.duration(Setting.HEARTBEAT_TIMEOUT);

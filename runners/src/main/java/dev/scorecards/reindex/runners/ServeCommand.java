@@ -1,7 +1,10 @@
 package dev.scorecards.reindex.runners;
 
+import dev.scorecards.reindex.clickhouse.ClickHouseClient;
+import dev.scorecards.reindex.run.RunLedger;
 import dev.scorecards.reindex.runners.jobs.JobHandler;
 import dev.scorecards.reindex.runners.jobs.JobServer;
+import dev.scorecards.reindex.runners.jobs.LedgerJobStore;
 import dev.scorecards.reindex.runners.jobs.PipelineLauncher;
 import dev.scorecards.reindex.runners.jobs.Tokens;
 import java.net.InetSocketAddress;
@@ -54,11 +57,38 @@ public class ServeCommand implements Callable<Integer>, CliSettings.Command {
       throw new IllegalArgumentException(
           "REINDEX_TOKENS_FILE must name the tokens file (lines '<sha256 of token> <caller> <role>')");
     }
-    Tokens tokens = Tokens.load(Path.of(tokensFile));
+    Tokens tokens = Tokens.watching(Path.of(tokensFile));
     Settings settings = settings();
     Launch launch = Launch.of(settings, java.util.List.of(), System.getenv());
-    JobHandler handler = new JobHandler(new PipelineLauncher(launch), settings, Instant::now);
-    JobServer server = new JobServer(new InetSocketAddress(bind, port), tokens, handler);
+    InetSocketAddress address = new InetSocketAddress(bind, port);
+    if (address.isUnresolved()) {
+      throw new IllegalArgumentException(
+          "the address to listen on, --bind " + bind + ", does not resolve");
+    }
+    JobHandler handler =
+        new JobHandler(
+            new PipelineLauncher(launch),
+            settings,
+            Instant::now,
+            new LedgerJobStore(
+                new RunLedger(
+                    new ClickHouseClient(launch.clickHouse()),
+                    launch.postgres().password(),
+                    launch.clickHouse().password())),
+            JobHandler.DEFAULT_MAX_PENDING);
+    JobServer server;
+    try {
+      server = new JobServer(address, tokens, handler);
+    } catch (java.net.BindException e) {
+      throw new IllegalArgumentException(
+          "cannot listen on " + bind + ":" + port + ": " + e.getMessage());
+    }
+    if (!address.getAddress().isLoopbackAddress()) {
+      System.err.printf(
+          "reindex serve: WARNING: listening on %s without TLS: bearer tokens cross the network"
+              + " in clear. Put a TLS-terminating proxy in front (docs/operations.md, Job server).%n",
+          bind);
+    }
     server.start();
     System.out.printf(
         "reindex serve: listening on http://%s:%d/v1/jobs (tokens from %s)%n",

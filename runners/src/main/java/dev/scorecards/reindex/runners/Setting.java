@@ -50,6 +50,20 @@ public enum Setting {
       "REINDEX_CLEAN_UP_BEFORE_WRITE",
       "false",
       "delete what ClickHouse holds for the window's scorecards (and orphans) before writing"),
+  WAIT_FOR_LOCK(
+      Group.JOB,
+      "--wait-for-lock",
+      "REINDEX_WAIT_FOR_LOCK",
+      "false",
+      "when another run of an overlapping window and mode holds its lease, wait for it instead"
+          + " of refusing (exit 6)"),
+  LEASE_TIMEOUT(
+      Group.JOB,
+      "--lease-timeout",
+      "REINDEX_LEASE_TIMEOUT",
+      "60s",
+      "how long a run's lease on its window outlives its last renewal (a killed run's lease is"
+          + " taken over after this)"),
 
   PG_URL(
       Group.CONNECTION,
@@ -202,7 +216,7 @@ public enum Setting {
 
   /** A flag that takes no value: given means true. */
   public boolean isSwitch() {
-    return this == CLEAN_UP_BEFORE_WRITE;
+    return this == CLEAN_UP_BEFORE_WRITE || this == WAIT_FOR_LOCK;
   }
 
   /** How the setting is named in messages about its value: the flag, or the variable. */

@@ -30,6 +30,11 @@ public final class Settings {
     for (Setting s : Setting.values()) {
       String flag = s.flag == null ? null : flags.get(s);
       String fromEnv = env.get(s.env);
+      requirePrintable(flag, s.flag);
+      // A password may hold anything: it is never printed.
+      if (s != Setting.PG_PASSWORD && s != Setting.CH_PASSWORD) {
+        requirePrintable(fromEnv, s.env);
+      }
       if (flag != null) {
         values.put(s, flag);
         sources.put(s, s.flag);
@@ -41,6 +46,17 @@ public final class Settings {
       }
     }
     return new Settings(values, sources);
+  }
+
+  /**
+   * Refuses a value with a control character (a newline, a carriage return, an escape): it would be
+   * cut at the first line, or print across lines and spoof others, wherever it is shown.
+   */
+  private static void requirePrintable(String value, String source) {
+    if (value != null && value.codePoints().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException(
+          "the value of " + source + " contains a control character (a newline, a tab, ...)");
+    }
   }
 
   /** These settings with {@code value} for {@code s}, given by {@code source} (e.g. "the job"). */

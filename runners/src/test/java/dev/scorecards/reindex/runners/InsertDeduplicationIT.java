@@ -36,9 +36,9 @@ class InsertDeduplicationIT {
 
   @Test
   void theCleanUpWriterSendsInsertDeduplicateAndClickHouseTakesIt() throws Exception {
-    String url = TestDatabases.clickHouse().jdbcUrlFor("18.16.1", false);
+    String url = TestDatabases.clickHouse().resolved().jdbcUrlFor("18.16.1", false);
     assertThat(url).contains("custom_settings=insert_deduplicate%3D0");
-    assertThat(TestDatabases.clickHouse().jdbcUrlFor("18.16.1", true))
+    assertThat(TestDatabases.clickHouse().resolved().jdbcUrlFor("18.16.1", true))
         .doesNotContain("insert_deduplicate");
     insertOneConversation(url);
     assertThat(TestDatabases.clickHouseRowCount("conversations")).isEqualTo(1);

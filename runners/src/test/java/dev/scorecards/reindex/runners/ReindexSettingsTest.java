@@ -130,6 +130,31 @@ class ReindexSettingsTest {
                     NO_FLAGS,
                     Map.of("REINDEX_PROCESS_SCORECARDS_HEARTBEAT_TIMEOUT", "5 minutes")))
         .hasMessageContaining("not a positive duration");
+    for (String huge : new String[] {"9223372036854775807h", "99999999999999999999h"}) {
+      assertThatThrownBy(
+              () ->
+                  resolve(
+                      null, NO_FLAGS, Map.of("REINDEX_PROCESS_SCORECARDS_HEARTBEAT_TIMEOUT", huge)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("REINDEX_PROCESS_SCORECARDS_HEARTBEAT_TIMEOUT");
+    }
+    assertThatThrownBy(
+            () -> resolve(null, NO_FLAGS, Map.of("REINDEX_PROCESS_SCORECARDS_BATCH_SIZE", "٥٠")))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> resolve(null, NO_FLAGS, Map.of("REINDEX_CH_USER", "evil\r\nuser")))
+        .hasMessage(
+            "the value of REINDEX_CH_USER contains a control character (a newline, a tab, ...)");
+    assertThatThrownBy(() -> resolve(null, Map.of(Setting.PG_USER, "a\nb"), Map.of()))
+        .hasMessage("the value of --pg-user contains a control character (a newline, a tab, ...)");
+    assertThatThrownBy(
+            () ->
+                resolve(
+                    null,
+                    Map.of(Setting.BATCH_SIZE, "0"),
+                    Map.of("REINDEX_PROCESS_SCORECARDS_BATCH_SIZE", "7")))
+        .as("the message names where the value came from")
+        .hasMessageContaining("--batch-size")
+        .hasMessageNotContaining("REINDEX_PROCESS_SCORECARDS_BATCH_SIZE");
   }
 
   private static Duration duration(String text) {

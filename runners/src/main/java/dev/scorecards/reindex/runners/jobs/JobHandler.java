@@ -20,8 +20,11 @@ import java.util.function.Supplier;
 /**
  * Receives jobs from authenticated callers, checks the caller's role, validates the payload, and
  * launches the process reindex in the background; it answers with the job id at once and keeps each
- * job's state. Only ADMIN and SUPER_ADMIN may create a process-scorecard reindex; everyone else is
- * refused before anything happens. Jobs run one at a time.
+ * job's state. Only ADMIN and SUPER_ADMIN may create or cancel a process-scorecard reindex;
+ * everyone else is refused before anything happens. Jobs run one at a time; at most {@link
+ * #maxPending} wait (more are refused with 429), a job identical to one pending or running is
+ * answered with that job, and every state change is saved in a {@link Store} so that a restarted
+ * server still answers for its jobs.
  */
 public final class JobHandler implements AutoCloseable {
   public static final Set<String> MAY_REINDEX = Set.of("ADMIN", "SUPER_ADMIN");
@@ -45,8 +48,38 @@ public final class JobHandler implements AutoCloseable {
     PENDING,
     RUNNING,
     SUCCEEDED,
-    FAILED
+    FAILED,
+    CANCELLED;
+
+    public boolean finished() {
+      return this == SUCCEEDED || this == FAILED || this == CANCELLED;
+    }
   }
+
+  /** Where job states outlive the server: every change is saved, the latest of each loaded. */
+  public interface Store {
+    void save(JobState state);
+
+    java.util.List<JobState> load();
+
+    /** Keeps nothing: jobs are forgotten with the process. */
+    Store MEMORY =
+        new Store() {
+          @Override
+          public void save(JobState state) {}
+
+          @Override
+          public java.util.List<JobState> load() {
+            return java.util.List.of();
+          }
+        };
+  }
+
+  /** What a submission did: a new job, or the identical one already pending or running. */
+  public record Submitted(String id, boolean existing) {}
+
+  /** Jobs allowed to wait behind the running one before submissions are refused (429). */
+  public static final int DEFAULT_MAX_PENDING = 16;
 
   /** A job's state as callers see it. */
   public record JobState(
@@ -57,9 +90,10 @@ public final class JobHandler implements AutoCloseable {
       long done,
       long total,
       Counts counts,
-      String reason) {
+      String reason,
+      String window) {
     JobState with(Status s, long d, long t, Counts c, String r) {
-      return new JobState(id, creator, createTime, s, d, t, c, r);
+      return new JobState(id, creator, createTime, s, d, t, c, r, window);
     }
   }
 
@@ -84,12 +118,43 @@ public final class JobHandler implements AutoCloseable {
             return t;
           });
   private final Map<String, AtomicReference<JobState>> jobs = new ConcurrentHashMap<>();
+  private final Map<String, java.util.concurrent.Future<?>> running = new ConcurrentHashMap<>();
+  private final Store store;
+  private final int maxPending;
 
-  /** {@code settings} are the server's: a job's payload overrides the window and job settings. */
-  public JobHandler(Launcher launcher, Settings settings, Supplier<Instant> clock) {
+  /**
+   * {@code settings} are the server's: a job's payload overrides the window and job settings. Jobs
+   * the store holds are loaded; one that was pending or running when the server stopped is failed,
+   * saying so.
+   */
+  public JobHandler(
+      Launcher launcher, Settings settings, Supplier<Instant> clock, Store store, int maxPending) {
     this.launcher = launcher;
     this.settings = settings.with(Setting.MODE, "process", "the job type");
     this.clock = clock;
+    this.store = store;
+    this.maxPending = maxPending;
+    for (JobState s : store.load()) {
+      JobState loaded =
+          s.status().finished()
+              ? s
+              : s.with(
+                  Status.FAILED,
+                  s.done(),
+                  s.total(),
+                  null,
+                  "the job server stopped while the job was "
+                      + s.status()
+                      + "; submit it again (its run resumes where it stopped)");
+      if (loaded != s) {
+        store.save(loaded);
+      }
+      jobs.put(s.id(), new AtomicReference<>(loaded));
+    }
+  }
+
+  public JobHandler(Launcher launcher, Settings settings, Supplier<Instant> clock) {
+    this(launcher, settings, clock, Store.MEMORY, DEFAULT_MAX_PENDING);
   }
 
   /** With the settings of this environment alone. */
@@ -97,8 +162,11 @@ public final class JobHandler implements AutoCloseable {
     this(launcher, Settings.fromEnvironment(env), clock);
   }
 
-  /** Checks, validates and launches; returns the new job's id. Throws {@link Refused}. */
-  public String submit(Tokens.Caller caller, Job job) {
+  /**
+   * Checks, validates and launches; returns the new job's id, or the id of the identical job (same
+   * window and job settings) already pending or running. Throws {@link Refused}.
+   */
+  public synchronized Submitted submit(Tokens.Caller caller, Job job) {
     if (job.getType() != JobType.JOB_TYPE_REINDEX_PROCESS_SCORECARDS) {
       throw new Refused(
           400,
@@ -131,30 +199,109 @@ public final class JobHandler implements AutoCloseable {
       throw new Refused(
           400, "the job id '" + id + "' is not 1 to 100 letters, digits, '.', '_' or '-'");
     }
-    AtomicReference<JobState> state =
-        new AtomicReference<>(
-            new JobState(id, caller.name(), clock.get(), Status.PENDING, 0, 0, null, null));
-    if (jobs.putIfAbsent(id, state) != null) {
+    if (jobs.containsKey(id)) {
       throw new Refused(409, "a job with the id " + id + " exists already");
     }
+    String window = effective.toInput("").toBuilder().build().toString().replace('\n', ' ');
+    for (AtomicReference<JobState> other : jobs.values()) {
+      JobState o = other.get();
+      if (!o.status().finished() && window.equals(o.window())) {
+        return new Submitted(o.id(), true);
+      }
+    }
+    long pending = jobs.values().stream().filter(j -> j.get().status() == Status.PENDING).count();
+    if (pending >= maxPending) {
+      throw new Refused(429, "the queue holds " + pending + " pending jobs; try again later");
+    }
+    AtomicReference<JobState> state =
+        new AtomicReference<>(
+            new JobState(id, caller.name(), clock.get(), Status.PENDING, 0, 0, null, null, window));
+    jobs.put(id, state);
+    store.save(state.get());
     ReindexProcessScorecardsInput input = effective.toInput(id);
-    worker.submit(() -> run(state, input));
-    return id;
+    running.put(id, worker.submit(() -> run(state, input)));
+    return new Submitted(id, false);
+  }
+
+  /**
+   * Cancels a pending or running job (ADMIN and SUPER_ADMIN only): a pending one never starts, a
+   * running one is interrupted (its run stops between steps and can be resumed). Throws {@link
+   * Refused}.
+   */
+  public synchronized JobState cancel(Tokens.Caller caller, String id) {
+    if (!MAY_REINDEX.contains(caller.role())) {
+      throw new Refused(
+          403,
+          "the role " + caller.role() + " may not cancel jobs; only ADMIN and SUPER_ADMIN may");
+    }
+    AtomicReference<JobState> state = jobs.get(id);
+    if (state == null) {
+      throw new Refused(404, "no job with the id " + abbreviate(id));
+    }
+    if (state.get().status().finished()) {
+      throw new Refused(409, "the job " + id + " has ended " + state.get().status());
+    }
+    JobState cancelled =
+        update(
+            state,
+            s ->
+                s.with(
+                    Status.CANCELLED, s.done(), s.total(), null, "cancelled by " + caller.name()));
+    java.util.concurrent.Future<?> f = running.remove(id);
+    if (f != null) {
+      f.cancel(true);
+    }
+    return cancelled;
+  }
+
+  private JobState update(
+      AtomicReference<JobState> state, java.util.function.UnaryOperator<JobState> change) {
+    JobState next = state.updateAndGet(s -> s.status() == Status.CANCELLED ? s : change.apply(s));
+    if (next.status() != Status.RUNNING || next.done() == 0) {
+      // Progress is not saved line by line; every change of state is.
+      saveQuietly(next);
+    }
+    return next;
+  }
+
+  private void saveQuietly(JobState s) {
+    try {
+      store.save(s);
+    } catch (RuntimeException e) {
+      System.err.println(
+          "reindex serve: could not save the state of job "
+              + s.id()
+              + ": "
+              + dev.scorecards.reindex.runners.ExitCodes.message(e));
+    }
   }
 
   private void run(AtomicReference<JobState> state, ReindexProcessScorecardsInput input) {
-    state.updateAndGet(s -> s.with(Status.RUNNING, 0, 0, null, null));
+    if (state.get().status() == Status.CANCELLED) {
+      return;
+    }
+    update(state, s -> s.with(Status.RUNNING, 0, 0, null, null));
     try {
       Counts counts =
           launcher.launch(
               input,
               (done, total) ->
-                  state.updateAndGet(s -> s.with(Status.RUNNING, done, total, null, null)));
-      state.updateAndGet(s -> s.with(Status.SUCCEEDED, s.total(), s.total(), counts, null));
+                  state.updateAndGet(
+                      s ->
+                          s.status() == Status.CANCELLED
+                              ? s
+                              : s.with(Status.RUNNING, done, total, null, null)));
+      update(state, s -> s.with(Status.SUCCEEDED, s.total(), s.total(), counts, null));
     } catch (Throwable e) {
       String reason = dev.scorecards.reindex.runners.ExitCodes.message(e);
-      state.updateAndGet(s -> s.with(Status.FAILED, s.done(), s.total(), null, reason));
+      update(state, s -> s.with(Status.FAILED, s.done(), s.total(), null, reason));
+    } finally {
+      running.remove(state.get().id());
     }
+  }
+
+  static String abbreviate(String id) {
+    return id.length() > 100 ? id.substring(0, 100) + "..." : id;
   }
 
   public Optional<JobState> state(String id) {

@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.proto.Job;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,19 +13,36 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 
 /**
  * The job handler over HTTP: {@code POST /v1/jobs} takes a {@code Job} as proto JSON, {@code GET
- * /v1/jobs/{id}} returns its state. Callers authenticate with a bearer token; the caller and its
- * role come from the tokens file, never from the request body. Every refusal is a status with a
- * one-line reason: 401 without a valid token, 403 for a role that may not, 400 for an invalid
- * payload, 404 for an unknown job.
+ * /v1/jobs/{id}} returns its state, {@code DELETE /v1/jobs/{id}} cancels it. Callers authenticate
+ * with a bearer token; the caller and its role come from the tokens file, never from the request
+ * body. Every refusal is a status with a one-line reason: 401 without a valid token (with {@code
+ * WWW-Authenticate: Bearer}), 403 for a role that may not, 400 for an invalid payload, 404 for an
+ * unknown job, 405 for a method the path does not take, 409 for a job that has ended, 429 when the
+ * queue is full (with {@code Retry-After}). A failed job's reason is shown to the roles that may
+ * create jobs only: it can carry database errors.
  */
 public final class JobServer implements AutoCloseable {
   private static final int MAX_BODY = 1 << 20;
+
+  /** Threads answering requests: a few slow clients must not hold all of them. */
+  static final int THREADS = 16;
+
+  static {
+    // The JDK server reads a request on a worker thread and waits for it without limit: a client
+    // that never finishes its headers would hold the thread for good. These make the server close
+    // a connection whose request takes longer than 5 s, or whose response longer than 60 s; they
+    // are read once, when the first server is made.
+    System.setProperty("sun.net.httpserver.maxReqTime", "5");
+    System.setProperty("sun.net.httpserver.maxRspTime", "60");
+  }
+
   private final HttpServer server;
   private final JobHandler handler;
   private final Tokens tokens;
@@ -36,7 +54,7 @@ public final class JobServer implements AutoCloseable {
     this.handler = handler;
     this.server = HttpServer.create(address, 0);
     server.createContext("/v1/jobs", this::handle);
-    server.setExecutor(Executors.newFixedThreadPool(4));
+    server.setExecutor(Executors.newFixedThreadPool(THREADS));
   }
 
   public void start() {
@@ -51,12 +69,16 @@ public final class JobServer implements AutoCloseable {
     // Not try-with-resources: the exchange must stay open for the refusals answered in catch.
     try {
       String path = exchange.getRequestURI().getPath();
+      String method = exchange.getRequestMethod();
       Optional<Tokens.Caller> caller = tokens.authenticate(bearer(exchange));
       if (caller.isEmpty()) {
+        exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"reindex\"");
         respond(exchange, 401, Map.of("error", "missing or invalid bearer token"));
         return;
       }
-      if (exchange.getRequestMethod().equals("POST") && path.equals("/v1/jobs")) {
+      boolean collection = path.equals("/v1/jobs");
+      boolean one = path.startsWith("/v1/jobs/") && path.length() > "/v1/jobs/".length();
+      if (collection && method.equals("POST")) {
         Job job;
         try {
           job = parseJob(exchange.getRequestBody());
@@ -69,23 +91,38 @@ public final class JobServer implements AutoCloseable {
         }
         // The creator is whoever authenticated, whatever the body says.
         job = job.toBuilder().setCreator(caller.get().name()).build();
-        String id = handler.submit(caller.get(), job);
-        respond(exchange, 202, state(handler.state(id).orElseThrow()));
-      } else if (exchange.getRequestMethod().equals("GET") && path.startsWith("/v1/jobs/")) {
-        String id = path.substring("/v1/jobs/".length());
-        Optional<JobHandler.JobState> state = handler.state(id);
-        if (state.isEmpty()) {
-          respond(exchange, 404, Map.of("error", "no job with the id " + id));
-        } else {
-          respond(exchange, 200, state(state.get()));
-        }
-      } else {
+        JobHandler.Submitted submitted = handler.submit(caller.get(), job);
         respond(
             exchange,
-            404,
-            Map.of("error", "no such endpoint: " + exchange.getRequestMethod() + " " + path));
+            submitted.existing() ? 200 : 202,
+            state(handler.state(submitted.id()).orElseThrow(), caller.get()));
+      } else if (one && (method.equals("GET") || method.equals("DELETE"))) {
+        String id = path.substring("/v1/jobs/".length());
+        if (method.equals("DELETE")) {
+          respond(exchange, 200, state(handler.cancel(caller.get(), id), caller.get()));
+          return;
+        }
+        Optional<JobHandler.JobState> state = handler.state(id);
+        if (state.isEmpty()) {
+          respond(
+              exchange, 404, Map.of("error", "no job with the id " + JobHandler.abbreviate(id)));
+        } else {
+          respond(exchange, 200, state(state.get(), caller.get()));
+        }
+      } else if (collection || one) {
+        exchange.getResponseHeaders().set("Allow", collection ? "POST" : "GET, DELETE");
+        respond(
+            exchange,
+            405,
+            Map.of(
+                "error", method + " is not allowed on " + (collection ? path : "/v1/jobs/{id}")));
+      } else {
+        respond(exchange, 404, Map.of("error", "no such endpoint"));
       }
     } catch (JobHandler.Refused e) {
+      if (e.status == 429) {
+        exchange.getResponseHeaders().set("Retry-After", "60");
+      }
       respond(exchange, e.status, Map.of("error", e.getMessage()));
     } catch (RuntimeException e) {
       respond(exchange, 500, Map.of("error", firstLine(String.valueOf(e.getMessage()))));
@@ -107,12 +144,42 @@ public final class JobServer implements AutoCloseable {
     if (bytes.length > MAX_BODY) {
       throw new IllegalArgumentException("larger than " + MAX_BODY + " bytes");
     }
+    String json = new String(bytes, StandardCharsets.UTF_8);
+    requireTimesAsTheCliReadsThem(json);
     Job.Builder builder = Job.newBuilder();
-    JsonFormat.parser().merge(new String(bytes, StandardCharsets.UTF_8), builder);
+    JsonFormat.parser().merge(json, builder);
     return builder.build();
   }
 
-  private static Map<String, Object> state(JobHandler.JobState s) {
+  /**
+   * The payload's times go through the CLI's parser too: protobuf's own accepts what the CLI
+   * refuses (a leap second, an offset of +25:00, more than nine fractional digits), and a job must
+   * mean the same window as the command line would.
+   */
+  static void requireTimesAsTheCliReadsThem(String json) throws IOException {
+    com.fasterxml.jackson.databind.JsonNode root;
+    try {
+      root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException("the body is not JSON");
+    }
+    if (root == null) {
+      return;
+    }
+    com.fasterxml.jackson.databind.JsonNode payload = root.path("payload");
+    for (com.fasterxml.jackson.databind.JsonNode p :
+        List.of(
+            payload.path("reindexProcessScorecards"), payload.path("reindex_process_scorecards"))) {
+      for (String field : List.of("startTime", "start_time", "endTime", "end_time")) {
+        com.fasterxml.jackson.databind.JsonNode t = p.path(field);
+        if (t.isTextual()) {
+          ReindexWindow.parseTime(field.startsWith("start") ? "start" : "end", t.asText());
+        }
+      }
+    }
+  }
+
+  private static Map<String, Object> state(JobHandler.JobState s, Tokens.Caller caller) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("id", s.id());
     out.put("state", s.status().name());
@@ -133,7 +200,11 @@ public final class JobServer implements AutoCloseable {
               s.counts().scoreRowsDeleted()));
     }
     if (s.reason() != null) {
-      out.put("reason", s.reason());
+      out.put(
+          "reason",
+          JobHandler.MAY_REINDEX.contains(caller.role())
+              ? s.reason()
+              : "(shown to ADMIN and SUPER_ADMIN only)");
     }
     return out;
   }

@@ -23,16 +23,94 @@ public final class Tokens {
 
   private record Entry(byte[] hash, Caller caller) {}
 
-  private final List<Entry> entries;
+  private volatile List<Entry> entries;
+  private final Path watched;
+  private volatile Object loadedVersion;
 
-  private Tokens(List<Entry> entries) {
+  private Tokens(List<Entry> entries, Path watched, Object loadedVersion) {
     this.entries = entries;
+    this.watched = watched;
+    this.loadedVersion = loadedVersion;
   }
 
+  /** The callers of a tokens file as it is now. */
   public static Tokens load(Path file) throws IOException {
+    return new Tokens(read(file), null, null);
+  }
+
+  /**
+   * The callers of a tokens file, read again whenever the file changes, so that a token removed
+   * from it is refused from the next request on. A file that becomes unreadable or invalid refuses
+   * every token until it is fixed (fail closed), and says so once on stderr.
+   */
+  public static Tokens watching(Path file) throws IOException {
+    List<Entry> entries = read(file);
+    return new Tokens(entries, file, version(file));
+  }
+
+  private static Object version(Path file) throws IOException {
+    java.nio.file.attribute.BasicFileAttributes a =
+        Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+    return List.of(a.lastModifiedTime(), a.size(), String.valueOf(a.fileKey()));
+  }
+
+  private void reloadIfChanged() {
+    if (watched == null) {
+      return;
+    }
+    try {
+      Object now = version(watched);
+      if (!now.equals(loadedVersion)) {
+        entries = read(watched);
+        loadedVersion = now;
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      if (!entries.isEmpty()) {
+        System.err.println(
+            "reindex serve: refusing every token until the tokens file is fixed: "
+                + e.getMessage());
+      }
+      entries = List.of();
+      loadedVersion = null;
+    }
+  }
+
+  /**
+   * The entries of a tokens file; every way it can be unusable is one sentence: missing,
+   * unreadable, a directory, not UTF-8, writable by every user, a malformed line, no caller.
+   */
+  private static List<Entry> read(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      throw new IllegalArgumentException("the tokens file " + file + " does not exist");
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("the tokens file " + file + " is not a regular file");
+    }
+    if (!Files.isReadable(file)) {
+      throw new IllegalArgumentException("the tokens file " + file + " is not readable");
+    }
+    try {
+      if (Files.getPosixFilePermissions(file)
+          .contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+        throw new IllegalArgumentException(
+            "the tokens file "
+                + file
+                + " is writable by every user: anyone could add a token (chmod o-w "
+                + file
+                + ")");
+      }
+    } catch (UnsupportedOperationException e) {
+      // Not a POSIX file system: nothing to check.
+    }
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new IllegalArgumentException("the tokens file " + file + " is not UTF-8 text");
+    }
     List<Entry> entries = new ArrayList<>();
     int n = 0;
-    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+    for (String line : lines) {
       n++;
       String t = line.strip();
       if (t.isEmpty() || t.startsWith("#")) {
@@ -49,7 +127,11 @@ public final class Tokens {
       }
       entries.add(new Entry(HexFormat.of().parseHex(parts[0]), new Caller(parts[1], parts[2])));
     }
-    return new Tokens(entries);
+    if (entries.isEmpty()) {
+      throw new IllegalArgumentException(
+          "the tokens file " + file + " names no caller: nobody could use the server");
+    }
+    return List.copyOf(entries);
   }
 
   public static String sha256(String token) {
@@ -74,6 +156,7 @@ public final class Tokens {
     if (token == null || token.isEmpty()) {
       return Optional.empty();
     }
+    reloadIfChanged();
     byte[] hash = HexFormat.of().parseHex(sha256(token));
     Caller found = null;
     for (Entry e : entries) {
