@@ -264,6 +264,14 @@ public final class ClickHouseClient {
         response =
             http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       }
+    } catch (javax.net.ssl.SSLException e) {
+      // Not the network: the same certificate or protocol fails the same way on every try.
+      throw new ClickHouseQueryException(
+          "the TLS handshake with ClickHouse at "
+              + settings.httpUrl()
+              + " failed (a certificate this JVM does not trust, or no TLS there): "
+              + describe(e),
+          e);
     } catch (IOException e) {
       throw new ClickHouseUnavailableException(
           "could not reach ClickHouse at " + settings.httpUrl() + ": " + describe(e), e);
@@ -411,6 +419,10 @@ public final class ClickHouseClient {
   public static class ClickHouseQueryException extends RuntimeException {
     public ClickHouseQueryException(String message) {
       super(message);
+    }
+
+    public ClickHouseQueryException(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 }

@@ -48,6 +48,10 @@ public final class Failures {
 
   /** True when trying again may succeed; looks through the wrappers Beam and the drivers add. */
   public static boolean isTransient(Throwable failure) {
+    // A certificate the client does not trust fails the same way every time, however wrapped.
+    if (isTlsFailure(failure)) {
+      return false;
+    }
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof HeartbeatTimeoutException
           || t instanceof ClickHouseClient.ClickHouseUnavailableException) {
@@ -70,6 +74,20 @@ public final class Failures {
       Integer code = clickHouseCode(t);
       if (code != null) {
         return TRANSIENT_CLICKHOUSE_CODES.contains(code);
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  /** True when a TLS handshake failed somewhere in the chain (certificate, protocol). */
+  public static boolean isTlsFailure(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException
+          || t instanceof java.security.cert.CertificateException) {
+        return true;
       }
       if (t.getCause() == t) {
         break;

@@ -136,4 +136,16 @@ class FailuresTest {
           .isInstanceOf(IllegalArgumentException.class);
     }
   }
+
+  @Test
+  void aTlsFailureIsPermanentHoweverItIsWrapped() {
+    Throwable handshake =
+        new ClickHouseClient.ClickHouseQueryException(
+            "the TLS handshake with ClickHouse at https://h failed",
+            new javax.net.ssl.SSLHandshakeException("PKIX path building failed"));
+    assertThat(Failures.isTlsFailure(handshake)).isTrue();
+    assertThat(Failures.isTransient(new RuntimeException(handshake))).isFalse();
+    assertThat(Failures.isTransient(new java.io.IOException("connection reset"))).isTrue();
+    assertThat(Failures.isTlsFailure(new java.io.IOException("connection reset"))).isFalse();
+  }
 }

@@ -39,6 +39,7 @@ public final class ExitCodes {
   /** The exit code for a failure, looking through the wrappers Beam puts around it. */
   public static int of(Throwable failure) {
     if (Failures.isAuthenticationFailure(failure)
+        || Failures.isTlsFailure(failure)
         || failure instanceof ResumableReindex.RunFailedException run && run.attemptsExhausted()) {
       return UNREACHABLE;
     }

@@ -76,14 +76,21 @@ public class ServeCommand implements Callable<Integer>, CliSettings.Command {
                     launch.postgres().password(),
                     launch.clickHouse().password())),
             JobHandler.DEFAULT_MAX_PENDING);
+    String keyStore = System.getenv("REINDEX_TLS_KEYSTORE");
+    javax.net.ssl.SSLContext tls =
+        keyStore == null || keyStore.isBlank()
+            ? null
+            : JobServer.tls(
+                Path.of(keyStore),
+                System.getenv().getOrDefault("REINDEX_TLS_KEYSTORE_PASSWORD", "").toCharArray());
     JobServer server;
     try {
-      server = new JobServer(address, tokens, handler);
+      server = new JobServer(address, tokens, handler, tls);
     } catch (java.net.BindException e) {
       throw new IllegalArgumentException(
           "cannot listen on " + bind + ":" + port + ": " + e.getMessage());
     }
-    if (!address.getAddress().isLoopbackAddress()) {
+    if (tls == null && !address.getAddress().isLoopbackAddress()) {
       System.err.printf(
           "reindex serve: WARNING: listening on %s without TLS: bearer tokens cross the network"
               + " in clear. Put a TLS-terminating proxy in front (docs/operations.md, Job server).%n",
@@ -91,8 +98,8 @@ public class ServeCommand implements Callable<Integer>, CliSettings.Command {
     }
     server.start();
     System.out.printf(
-        "reindex serve: listening on http://%s:%d/v1/jobs (tokens from %s)%n",
-        bind, server.port(), tokensFile);
+        "reindex serve: listening on %s://%s:%d/v1/jobs (tokens from %s)%n",
+        tls == null ? "http" : "https", bind, server.port(), tokensFile);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -284,4 +284,102 @@ class JobServerHardeningIT {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("is not UTF-8 text");
   }
+
+  /**
+   * A PKCS#12 key store with a self-signed certificate for 127.0.0.1, made by the JDK's keytool.
+   */
+  static Path keyStore(Path dir) throws Exception {
+    Path p12 = dir.resolve("server.p12");
+    Process keytool =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair",
+                "-alias",
+                "reindex",
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                p12.toString(),
+                "-storepass",
+                "test-pass",
+                "-dname",
+                "CN=127.0.0.1",
+                "-ext",
+                "SAN=ip:127.0.0.1",
+                "-validity",
+                "2")
+            .redirectErrorStream(true)
+            .start();
+    assertThat(keytool.waitFor()).as(new String(keytool.getInputStream().readAllBytes())).isZero();
+    return p12;
+  }
+
+  @Test
+  @Timeout(120)
+  void withAKeyStoreTheServerSpeaksTlsOnlyAndAnUntrustedCertificateIsPermanent(@TempDir Path dir)
+      throws Exception {
+    Path p12 = keyStore(dir);
+    server.close();
+    server =
+        new JobServer(
+            new InetSocketAddress("127.0.0.1", 0),
+            Tokens.watching(tokens),
+            new JobHandler((input, progress) -> null, Map.of(), Instant::now),
+            JobServer.tls(p12, "test-pass".toCharArray()));
+    server.start();
+    // A client that trusts the server's certificate talks to it.
+    java.security.KeyStore trusted = java.security.KeyStore.getInstance("PKCS12");
+    try (var in = Files.newInputStream(p12)) {
+      trusted.load(in, "test-pass".toCharArray());
+    }
+    javax.net.ssl.TrustManagerFactory tmf =
+        javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trusted);
+    javax.net.ssl.SSLContext client = javax.net.ssl.SSLContext.getInstance("TLS");
+    client.init(null, tmf.getTrustManagers(), null);
+    HttpRequest get =
+        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + server.port() + "/v1/jobs/x"))
+            .header("Authorization", "Bearer admin-token")
+            .build();
+    assertThat(
+            HttpClient.newBuilder()
+                .sslContext(client)
+                .build()
+                .send(get, HttpResponse.BodyHandlers.ofString())
+                .statusCode())
+        .isEqualTo(404);
+    // Plain HTTP gets no answer from it.
+    HttpRequest plain =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/jobs/x"))
+            .timeout(Duration.ofSeconds(5))
+            .header("Authorization", "Bearer admin-token")
+            .build();
+    assertThatThrownBy(() -> http.send(plain, HttpResponse.BodyHandlers.ofString()))
+        .isInstanceOf(java.io.IOException.class);
+    // A run whose ClickHouse URL presents a certificate the JVM does not trust: one attempt,
+    // exit 3, the reason named.
+    ReindexProcess run =
+        ReindexProcess.runAgainst(
+            "https://127.0.0.1:" + server.port(),
+            TestDatabases.DATABASE,
+            Map.of(),
+            "--mode",
+            "process",
+            "--start",
+            "2026-04-01T00:00:00Z",
+            "--end",
+            "2026-04-02T00:00:00Z");
+    assertThat(run.awaitExit(Duration.ofSeconds(60)))
+        .as(run.output())
+        .isEqualTo(ExitCodes.UNREACHABLE);
+    assertThat(run.output())
+        .contains(
+            "the TLS handshake with ClickHouse at https://127.0.0.1:" + server.port() + " failed")
+        .doesNotContain("attempt 2");
+  }
 }

@@ -435,6 +435,7 @@ public class BenchCommand implements Callable<Integer> {
     run(timed);
     String[] t =
         Files.readString(timing).strip().lines().reduce((a, b) -> b).orElseThrow().split(" ");
+    Files.delete(timing);
     target.execute("SYSTEM FLUSH LOGS");
     long inserts =
         target.count(

@@ -50,9 +50,23 @@ public final class JobServer implements AutoCloseable {
 
   public JobServer(InetSocketAddress address, Tokens tokens, JobHandler handler)
       throws IOException {
+    this(address, tokens, handler, null);
+  }
+
+  /** With {@code tls}, the server speaks HTTPS only. */
+  public JobServer(
+      InetSocketAddress address, Tokens tokens, JobHandler handler, javax.net.ssl.SSLContext tls)
+      throws IOException {
     this.tokens = tokens;
     this.handler = handler;
-    this.server = HttpServer.create(address, 0);
+    if (tls == null) {
+      this.server = HttpServer.create(address, 0);
+    } else {
+      com.sun.net.httpserver.HttpsServer https =
+          com.sun.net.httpserver.HttpsServer.create(address, 0);
+      https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+      this.server = https;
+    }
     server.createContext("/v1/jobs", this::handle);
     server.setExecutor(Executors.newFixedThreadPool(THREADS));
   }
@@ -63,6 +77,34 @@ public final class JobServer implements AutoCloseable {
 
   public int port() {
     return server.getAddress().getPort();
+  }
+
+  /**
+   * The TLS context of a PKCS#12 file holding the server's certificate (chain) and private key, as
+   * {@code openssl pkcs12 -export -in cert.pem -inkey key.pem -out server.p12} makes it from PEM
+   * files. Every way the file can be unusable is one sentence.
+   */
+  public static javax.net.ssl.SSLContext tls(java.nio.file.Path pkcs12, char[] password) {
+    try (InputStream in = java.nio.file.Files.newInputStream(pkcs12)) {
+      java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+      store.load(in, password);
+      javax.net.ssl.KeyManagerFactory keys =
+          javax.net.ssl.KeyManagerFactory.getInstance(
+              javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+      keys.init(store, password);
+      javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+      context.init(keys.getKeyManagers(), null, null);
+      return context;
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IllegalArgumentException("the TLS key store " + pkcs12 + " does not exist");
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      throw new IllegalArgumentException(
+          "the TLS key store "
+              + pkcs12
+              + " cannot be read as PKCS#12 with the password of REINDEX_TLS_KEYSTORE_PASSWORD ("
+              + e.getClass().getSimpleName()
+              + ")");
+    }
   }
 
   private void handle(HttpExchange exchange) throws IOException {

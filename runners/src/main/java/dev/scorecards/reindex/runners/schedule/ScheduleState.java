@@ -38,8 +38,11 @@ public final class ScheduleState {
     Properties p = load();
     p.setProperty(key, end.toString());
     try {
-      Files.createDirectories(file.toAbsolutePath().getParent());
-      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      Path dir = file.toAbsolutePath().getParent();
+      Files.createDirectories(dir);
+      // A file of its own beside the state (same file system, so the move is atomic): two
+      // schedulers, or a stale one from a crash, never write into each other's.
+      Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
       try (var out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
         p.store(out, "reindex schedule: end of the last successful run, per mode");
       }
