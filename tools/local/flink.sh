@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # A real standalone Flink 1.19 session cluster on 127.0.0.1, made from the Flink jars the
 # build already has (inside the bundled jar): one JobManager process and one TaskManager
-# process with 2 slots, REST API on 127.0.0.1:18081, data and logs under .local/flink.
-#   flink.sh start|stop|status
-# start returns once the TaskManager has registered its slots. The restart strategy is
-# fixed-delay with REINDEX_PROCESS_SCORECARDS_MAX_ATTEMPTS attempts in all (default 6).
+# process with 2 slots (or N TaskManager processes of one slot each), REST API on
+# 127.0.0.1:18081, data and logs under .local/flink.
+#   flink.sh start [--taskmanagers N]|stop|status
+#   flink.sh taskmanager-kill I|taskmanager-start I     (fault injection)
+# start returns once every TaskManager has registered its slots; a running cluster of another
+# shape is restarted. The restart strategy is fixed-delay with
+# REINDEX_PROCESS_SCORECARDS_MAX_ATTEMPTS attempts in all (default 6).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -13,7 +16,8 @@ DIR=$LOCAL/flink
 JAR=$ROOT/runners/target/reindex-bundled-0.1.0-SNAPSHOT.jar
 REST_PORT=${REINDEX_LOCAL_FLINK_REST_PORT:-18081}
 RPC_PORT=${REINDEX_LOCAL_FLINK_RPC_PORT:-16123}
-SLOTS=2
+TMS=1
+SLOTS_PER_TM=2
 
 log() { printf 'flink: %s\n' "$*" >&2; }
 
@@ -37,9 +41,9 @@ rest.bind-address: 127.0.0.1
 rest.port: $REST_PORT
 taskmanager.host: 127.0.0.1
 taskmanager.bind-host: 127.0.0.1
-taskmanager.numberOfTaskSlots: $SLOTS
-parallelism.default: $SLOTS
-taskmanager.cpu.cores: $SLOTS
+taskmanager.numberOfTaskSlots: $SLOTS_PER_TM
+parallelism.default: $((TMS * SLOTS_PER_TM))
+taskmanager.cpu.cores: $SLOTS_PER_TM
 taskmanager.memory.framework.heap.size: 128m
 taskmanager.memory.framework.off-heap.size: 128m
 taskmanager.memory.task.heap.size: 2048m
@@ -65,13 +69,46 @@ CONF
 
 pid_of() { pgrep -f -- "$1 -c $DIR/conf" | head -1 || true; }
 
+tm_pids() { pgrep -f -- "TaskManagerRunner -c $DIR/conf" || true; }
+
+tm_pid() { pgrep -f -- "-Dreindex.taskmanager=$1 .*TaskManagerRunner -c $DIR/conf" | head -1 || true; }
+
+registered() { rest /taskmanagers 2>/dev/null | grep -o '"id"' | wc -l; }
+
+start_tm() {
+  local i=$1
+  log "starting TaskManager $i ($SLOTS_PER_TM slot(s))"
+  (close_inherited_fds; nohup java -Dreindex.taskmanager="$i" -Xmx2176m -Xms2176m \
+      -XX:MaxDirectMemorySize=320m -XX:MaxMetaspaceSize=384m \
+      -Dlog.file="$DIR/log/taskmanager-$i.log" -cp "$JAR" \
+      org.apache.flink.runtime.taskexecutor.TaskManagerRunner -c "$DIR/conf" \
+      >"$DIR/log/taskmanager-$i.out" 2>&1 </dev/null &)
+}
+
+await_slots() {
+  local total=$((TMS * SLOTS_PER_TM))
+  # Wait for this many live TaskManagers (a dead one is still listed until its heartbeat times out).
+  for _ in $(seq 1 240); do
+    [ "$(slots)" = "$total" ] && [ "$(registered)" = "$TMS" ] && return 0
+    sleep 0.5
+  done
+  log "the TaskManagers did not register $total slots; see $DIR/log/"
+  tail -20 "$DIR/log/taskmanager-1.out" >&2 || true
+  return 1
+}
+
 start() {
   if [ ! -f "$JAR" ]; then log "no bundled jar: run ./reindex build first"; return 2; fi
-  # Slots alone are not enough: a TaskManager that just died is still counted until its
-  # heartbeat times out.
-  if [ "$(slots)" = "$SLOTS" ] && [ -n "$(pid_of TaskManagerRunner)" ] && [ -n "$(pid_of StandaloneSessionClusterEntrypoint)" ]; then
-    status
-    return 0
+  local total=$((TMS * SLOTS_PER_TM))
+  if [ -n "$(pid_of StandaloneSessionClusterEntrypoint)" ]; then
+    if [ "$(slots)" = "$total" ] && [ "$(tm_pids | wc -l)" = "$TMS" ] && [ "$(registered)" = "$TMS" ]; then
+      status
+      return 0
+    fi
+    if [ "$(tm_pids | wc -l)" != "$TMS" ] || ! grep -q "numberOfTaskSlots: $SLOTS_PER_TM\$" "$DIR/conf/flink-conf.yaml"; then
+      log "restarting the cluster as $TMS TaskManager(s) of $SLOTS_PER_TM slot(s)"
+      stop
+    fi
   fi
   write_conf
   if [ -z "$(pid_of StandaloneSessionClusterEntrypoint)" ]; then
@@ -80,36 +117,20 @@ start() {
         org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint -c "$DIR/conf" \
         >"$DIR/log/jobmanager.out" 2>&1 </dev/null &)
   fi
-  if [ -z "$(pid_of TaskManagerRunner)" ]; then
-    log "starting the TaskManager ($SLOTS slots)"
-    (close_inherited_fds; nohup java -Xmx2176m -Xms2176m -XX:MaxDirectMemorySize=320m -XX:MaxMetaspaceSize=384m \
-        -Dlog.file="$DIR/log/taskmanager.log" -cp "$JAR" \
-        org.apache.flink.runtime.taskexecutor.TaskManagerRunner -c "$DIR/conf" \
-        >"$DIR/log/taskmanager.out" 2>&1 </dev/null &)
-  fi
-  # Wait for a TaskManager of this process to be registered (a dead one may still be listed).
-  for _ in $(seq 1 120); do
-    [ "$(slots)" = "$SLOTS" ] && [ "$(rest /taskmanagers 2>/dev/null | grep -o '"id"' | wc -l)" = 1 ] && break
-    sleep 0.5
+  for i in $(seq 1 "$TMS"); do
+    [ -n "$(tm_pid "$i")" ] || start_tm "$i"
   done
-  if [ "$(slots)" != "$SLOTS" ]; then
-    log "the TaskManager did not register its slots; see $DIR/log/"
-    tail -20 "$DIR/log/taskmanager.out" >&2 || true
-    return 1
-  fi
+  await_slots
   status
 }
 
 stop() {
-  local name pid
-  for name in TaskManagerRunner StandaloneSessionClusterEntrypoint; do
-    pid=$(pid_of "$name")
-    if [ -n "$pid" ]; then
-      log "stopping $name"
-      kill "$pid"
-      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-      if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fi
-    fi
+  local pid
+  for pid in $(tm_pids) $(pid_of StandaloneSessionClusterEntrypoint); do
+    log "stopping process $pid"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fi
   done
 }
 
@@ -123,9 +144,22 @@ status() {
   fi
 }
 
-case "${1:-}" in
+cmd=${1:-}; shift || true
+if [ "${1:-}" = "--taskmanagers" ]; then
+  TMS=${2:?--taskmanagers needs a number}; shift 2
+  [ "$TMS" -ge 1 ] 2>/dev/null || { echo "flink: --taskmanagers takes a whole number >= 1" >&2; exit 2; }
+  [ "$TMS" -gt 1 ] && SLOTS_PER_TM=1
+elif [ -f "$DIR/conf/flink-conf.yaml" ] && [ "$cmd" != start ]; then
+  # Fault injection and status act on the cluster as it was started.
+  SLOTS_PER_TM=$(sed -n 's/^taskmanager.numberOfTaskSlots: //p' "$DIR/conf/flink-conf.yaml")
+  TMS=$(( $(sed -n 's/^parallelism.default: //p' "$DIR/conf/flink-conf.yaml") / SLOTS_PER_TM ))
+fi
+
+case "$cmd" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: reindex flink start|stop|status" >&2; exit 2 ;;
+  taskmanager-kill) pid=$(tm_pid "${1:?which TaskManager}"); [ -z "$pid" ] || { log "killing TaskManager $1 (SIGKILL)"; kill -9 "$pid"; } ;;
+  taskmanager-start) start_tm "${1:?which TaskManager}"; await_slots ;;
+  *) echo "usage: reindex flink start [--taskmanagers N]|stop|status" >&2; exit 2 ;;
 esac

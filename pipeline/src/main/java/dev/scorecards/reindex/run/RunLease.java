@@ -53,13 +53,33 @@ public final class RunLease implements AutoCloseable {
 
   /** "user@host pid N": who holds a lease, as the refusal names it. */
   public static String thisProcess() {
-    String host;
+    return System.getProperty("user.name")
+        + "@"
+        + hostName()
+        + " pid "
+        + ProcessHandle.current().pid();
+  }
+
+  private static String hostName() {
     try {
-      host = java.net.InetAddress.getLocalHost().getHostName();
+      return java.net.InetAddress.getLocalHost().getHostName();
     } catch (java.net.UnknownHostException e) {
-      host = "unknown-host";
+      return "unknown-host";
     }
-    return System.getProperty("user.name") + "@" + host + " pid " + ProcessHandle.current().pid();
+  }
+
+  private static final java.util.regex.Pattern HOLDER =
+      java.util.regex.Pattern.compile("^[^@]*@(\\S+) pid (\\d+)$");
+
+  /**
+   * A holder on this host whose process is gone (it failed, or was killed): its lease needs no
+   * waiting for. Holders elsewhere are only known gone once their lease is stale.
+   */
+  static boolean goneFromThisHost(String holder) {
+    java.util.regex.Matcher m = HOLDER.matcher(holder);
+    return m.matches()
+        && m.group(1).equals(hostName())
+        && ProcessHandle.of(Long.parseLong(m.group(2))).map(p -> !p.isAlive()).orElse(true);
   }
 
   /**
@@ -73,7 +93,10 @@ public final class RunLease implements AutoCloseable {
     lease.ensureTable();
     lease.write("CLAIM");
     Thread.sleep(SETTLE.toMillis());
-    List<List<String>> live = lease.liveConflicting();
+    List<List<String>> live =
+        lease.liveConflicting().stream()
+            .filter(l -> l.get(0).equals(lease.id) || !goneFromThisHost(l.get(2)))
+            .toList();
     // Columns: lease_id, state, holder, claimed (epoch s), renewed (epoch s)
     String blocker = null;
     for (List<String> l : live) {
@@ -251,15 +274,39 @@ public final class RunLease implements AutoCloseable {
     }
   }
 
+  /** Stops renewing without releasing: what a holder that dies leaves behind (for tests). */
+  public void abandon() {
+    if (renewer != null) {
+      renewer.shutdownNow();
+    }
+  }
+
+  /**
+   * Releases the lease, waiting at most half a second: a run that fails because its database
+   * stopped answering must not wait for it again on the way out. Unreleased, the lease is taken
+   * over once stale, or at once by a run on this host (its holder is gone).
+   */
   @Override
   public void close() {
     if (renewer != null) {
       renewer.shutdownNow();
     }
+    Thread release =
+        new Thread(
+            () -> {
+              try {
+                write("RELEASE");
+              } catch (RuntimeException e) {
+                // Left to go stale.
+              }
+            },
+            "reindex-lease-release");
+    release.setDaemon(true);
+    release.start();
     try {
-      write("RELEASE");
-    } catch (RuntimeException e) {
-      // Unreleased, it goes stale: another run waits at most the stale time.
+      release.join(500);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -136,6 +136,51 @@ public final class Launch {
     lines.add("  source:  " + postgres);
     lines.add("  target:  " + clickHouse);
     lines.add("  runner:  " + runner.describe());
+    lines.addAll(clearTextWarnings(postgres, clickHouse));
     return lines;
+  }
+
+  /**
+   * A warning for each database reached over the network without TLS: its password (and the data)
+   * would cross it in clear.
+   */
+  static List<String> clearTextWarnings(PostgresSettings postgres, ClickHouseSettings clickHouse) {
+    List<String> warnings = new ArrayList<>();
+    java.net.URI ch = clickHouse.uri();
+    if ("http".equals(ch.getScheme()) && !isLoopback(ch.getHost())) {
+      warnings.add(
+          "  WARNING: ClickHouse at "
+              + ch.getHost()
+              + " over http://, not https://: its password and the data cross the network in clear");
+    }
+    java.util.regex.Matcher pg =
+        java.util.regex.Pattern.compile("^jdbc:postgresql://\\[?([^/:?\\]]+)")
+            .matcher(postgres.jdbcUrl());
+    String sslmode =
+        java.util.regex.Pattern.compile("[?&]sslmode=([a-z-]+)")
+            .matcher(postgres.jdbcUrl())
+            .results()
+            .map(m -> m.group(1))
+            .findFirst()
+            .orElse("prefer");
+    if (pg.find()
+        && !isLoopback(pg.group(1))
+        && !List.of("require", "verify-ca", "verify-full").contains(sslmode)) {
+      warnings.add(
+          "  WARNING: PostgreSQL at "
+              + pg.group(1)
+              + " with sslmode="
+              + sslmode
+              + ": set sslmode=verify-full (or require) so that nothing crosses the network in clear");
+    }
+    return warnings;
+  }
+
+  private static boolean isLoopback(String host) {
+    return host == null
+        || host.equals("localhost")
+        || host.startsWith("127.")
+        || host.equals("::1")
+        || host.equals("[::1]");
   }
 }

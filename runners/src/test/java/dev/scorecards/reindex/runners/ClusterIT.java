@@ -305,8 +305,35 @@ class ClusterIT {
     String described = report.describe();
     assertThat(scorecards.repeated()).as(described).containsExactly(List.of(misplaced));
     assertThat(described).contains(misplaced);
+    // The repair deletes both everywhere (ON CLUSTER) and writes them once, through the
+    // Distributed table: to the shard their key says.
+    dev.scorecards.reindex.verify.Repair.Outcome repaired =
+        dev.scorecards.reindex.verify.Repair.run(
+            config(Mode.process, false), report, "18.16.1", RunnerOptions.direct());
+    assertThat(repaired.scorecardsAffected()).isEqualTo(2);
+    assertExact(Mode.process);
+    assertThat(
+            ClusterDatabases.node(3)
+                    .count(
+                        "SELECT count() FROM reindex.scorecards_local WHERE scorecard_id IN ("
+                            + ClickHouseClient.quote(deleted)
+                            + ", "
+                            + ClickHouseClient.quote(misplaced)
+                            + ")")
+                + ClusterDatabases.node(1)
+                    .count(
+                        "SELECT count() FROM reindex.scorecards_local WHERE scorecard_id IN ("
+                            + ClickHouseClient.quote(deleted)
+                            + ", "
+                            + ClickHouseClient.quote(misplaced)
+                            + ")"))
+        .as("each once, on one shard")
+        .isEqualTo(2);
     REPORT.add(
         "verify: the deleted scorecard is missing, the one on two shards is reported: "
-            + described.lines().filter(l -> l.contains(misplaced)).findFirst().orElse(described));
+            + described.lines().filter(l -> l.contains(misplaced)).findFirst().orElse(described)
+            + "; --repair rewrote "
+            + repaired.scorecardsAffected()
+            + " scorecards and verification is equal again");
   }
 }

@@ -382,4 +382,42 @@ class JobServerHardeningIT {
             "the TLS handshake with ClickHouse at https://127.0.0.1:" + server.port() + " failed")
         .doesNotContain("attempt 2");
   }
+
+  /**
+   * {@code reindex serve ARGS} from the bundled jar with this tokens file: exit code and output.
+   */
+  private static String[] serve(Path tokensFile, String... args) throws Exception {
+    List<String> command =
+        new ArrayList<>(List.of("java", "-jar", ReindexProcess.JAR.toString(), "serve"));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("REINDEX_"));
+    pb.environment().put("REINDEX_TOKENS_FILE", tokensFile.toString());
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    return new String[] {Integer.toString(p.exitValue()), out};
+  }
+
+  @Test
+  @Timeout(120)
+  void serveRefusesABusyPortAnUnknownAddressAndAMissingTokensFileInOneSentence(@TempDir Path dir)
+      throws Exception {
+    try (java.net.ServerSocket busy =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      String[] r = serve(tokens, "--port", Integer.toString(busy.getLocalPort()));
+      assertThat(r[0]).as(r[1]).isEqualTo(Integer.toString(ExitCodes.USAGE));
+      assertThat(r[1]).contains("cannot listen on 127.0.0.1:" + busy.getLocalPort());
+    }
+    String[] unknown = serve(tokens, "--bind", "no-such-host.invalid");
+    assertThat(unknown[0]).as(unknown[1]).isEqualTo(Integer.toString(ExitCodes.USAGE));
+    assertThat(unknown[1]).contains("--bind no-such-host.invalid, does not resolve");
+    String[] missing = serve(dir.resolve("missing"));
+    assertThat(missing[0]).as(missing[1]).isEqualTo(Integer.toString(ExitCodes.USAGE));
+    assertThat(missing[1])
+        .contains("the tokens file " + dir.resolve("missing") + " does not exist");
+    for (String[] r : List.of(unknown, missing)) {
+      assertThat(r[1].strip().lines().count()).as(r[1]).isLessThanOrEqualTo(2);
+    }
+  }
 }

@@ -189,6 +189,33 @@ class LaunchTest {
         .isEqualTo(expected);
   }
 
+  @Test
+  void databasesReachedOverTheNetworkWithoutTlsAreWarnedAbout() {
+    assertThat(
+            Launch.clearTextWarnings(
+                new dev.scorecards.reindex.postgres.PostgresSettings(
+                    "jdbc:postgresql://127.0.0.1:5432/db", "u", null),
+                new dev.scorecards.reindex.clickhouse.ClickHouseSettings(
+                    "http://127.0.0.1:8123", "db", "u", null)))
+        .isEmpty();
+    assertThat(
+            Launch.clearTextWarnings(
+                new dev.scorecards.reindex.postgres.PostgresSettings(
+                    "jdbc:postgresql://pg.internal:5432/db?sslmode=verify-full", "u", null),
+                new dev.scorecards.reindex.clickhouse.ClickHouseSettings(
+                    "https://ch.internal:8443", "db", "u", null)))
+        .isEmpty();
+    assertThat(
+            Launch.clearTextWarnings(
+                new dev.scorecards.reindex.postgres.PostgresSettings(
+                    "jdbc:postgresql://pg.internal:5432/db", "u", null),
+                new dev.scorecards.reindex.clickhouse.ClickHouseSettings(
+                    "http://ch.internal:8123", "db", "u", null)))
+        .hasSize(2)
+        .anyMatch(w -> w.contains("ClickHouse at ch.internal over http://"))
+        .anyMatch(w -> w.contains("PostgreSQL at pg.internal with sslmode=prefer"));
+  }
+
   private static String[] concat(String[] a, String... b) {
     String[] all = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, all, a.length, b.length);

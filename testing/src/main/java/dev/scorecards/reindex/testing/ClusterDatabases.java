@@ -56,6 +56,7 @@ public final class ClusterDatabases {
     }
     tables.add(RunLedger.RUNS);
     tables.add(RunLedger.CHUNKS);
+    tables.add(dev.scorecards.reindex.run.RunLease.TABLE);
     for (String t : tables) {
       one.execute("DROP TABLE IF EXISTS " + DATABASE + "." + t + " ON CLUSTER " + CLUSTER);
       one.execute("DROP TABLE IF EXISTS " + DATABASE + "." + t + "_local ON CLUSTER " + CLUSTER);

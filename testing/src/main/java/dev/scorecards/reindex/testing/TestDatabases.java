@@ -106,7 +106,8 @@ public final class TestDatabases {
     for (String table :
         List.of(
             dev.scorecards.reindex.run.RunLedger.RUNS,
-            dev.scorecards.reindex.run.RunLedger.CHUNKS)) {
+            dev.scorecards.reindex.run.RunLedger.CHUNKS,
+            dev.scorecards.reindex.run.RunLease.TABLE)) {
       ch().execute("DROP TABLE IF EXISTS " + DATABASE + "." + table);
     }
   }
