@@ -105,7 +105,11 @@ start() {
       status
       return 0
     fi
-    if [ "$(tm_pids | wc -l)" != "$TMS" ] || ! grep -q "numberOfTaskSlots: $SLOTS_PER_TM\$" "$DIR/conf/flink-conf.yaml"; then
+    # Another shape is restarted; the same shape only gets its missing TaskManagers back (a job
+    # waiting to be restarted on them must not lose its JobManager).
+    if [ "$(tm_pids | wc -l)" -gt "$TMS" ] ||
+       ! grep -q "^taskmanager.numberOfTaskSlots: $SLOTS_PER_TM\$" "$DIR/conf/flink-conf.yaml" ||
+       ! grep -q "^parallelism.default: $total\$" "$DIR/conf/flink-conf.yaml"; then
       log "restarting the cluster as $TMS TaskManager(s) of $SLOTS_PER_TM slot(s)"
       stop
     fi
@@ -160,6 +164,15 @@ case "$cmd" in
   stop) stop ;;
   status) status ;;
   taskmanager-kill) pid=$(tm_pid "${1:?which TaskManager}"); [ -z "$pid" ] || { log "killing TaskManager $1 (SIGKILL)"; kill -9 "$pid"; } ;;
-  taskmanager-start) start_tm "${1:?which TaskManager}"; await_slots ;;
+  taskmanager-start)
+    # Done when a TaskManager id not listed before registers (the killed one may still be listed).
+    before=$(rest /taskmanagers 2>/dev/null | grep -o '"id":"[^"]*"' | sort)
+    start_tm "${1:?which TaskManager}"
+    for _ in $(seq 1 240); do
+      now=$(rest /taskmanagers 2>/dev/null | grep -o '"id":"[^"]*"' | sort)
+      [ -n "$(comm -13 <(echo "$before") <(echo "$now"))" ] && break
+      sleep 0.5
+    done
+    [ -n "$(comm -13 <(echo "$before") <(echo "$now"))" ] || { log "TaskManager $1 did not register"; exit 1; } ;;
   *) echo "usage: reindex flink start [--taskmanagers N]|stop|status" >&2; exit 2 ;;
 esac

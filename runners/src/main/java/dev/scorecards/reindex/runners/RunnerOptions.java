@@ -195,12 +195,55 @@ public final class RunnerOptions {
     return directParallelism == 0 ? defaultDirectParallelism() : directParallelism;
   }
 
-  /** Flink's parallelism: as given, or one per core when embedded, or the cluster's default. */
+  /**
+   * Flink's parallelism: as given, or one per core when embedded, or -1 for a cluster (resolved to
+   * its slots when the pipeline options are made: {@link #clusterSlots}).
+   */
   private int flinkParallelism() {
     if (parallelism > 0) {
       return parallelism;
     }
     return flinkMaster == null ? Runtime.getRuntime().availableProcessors() : -1;
+  }
+
+  /**
+   * The slots of the Flink cluster at {@code master}, from its REST API: a job submitted with
+   * Beam's "default" parallelism runs with one subtask, however many TaskManagers there are.
+   */
+  static int clusterSlots(String master) {
+    String base = master.contains("://") ? master : "http://" + master;
+    try {
+      java.net.http.HttpResponse<String> r =
+          java.net.http.HttpClient.newBuilder()
+              .connectTimeout(java.time.Duration.ofSeconds(10))
+              .build()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/overview"))
+                      .timeout(java.time.Duration.ofSeconds(10))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString());
+      int slots =
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .readTree(r.body())
+              .path("slots-total")
+              .asInt(0);
+      if (slots < 1) {
+        throw new IllegalStateException(
+            "the Flink cluster at " + master + " has no task slots (no TaskManager registered)");
+      }
+      return slots;
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(
+          "cannot read the Flink cluster's slots from "
+              + base
+              + "/overview ("
+              + e.getClass().getSimpleName()
+              + "); give --parallelism",
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while asking Flink for its slots", e);
+    }
   }
 
   String describe() {
@@ -215,7 +258,7 @@ public final class RunnerOptions {
         + " ("
         + (flinkMaster == null ? "embedded" : flinkMaster)
         + ", parallelism "
-        + (p > 0 ? Integer.toString(p) : "the cluster's default")
+        + (p > 0 ? Integer.toString(p) : "the cluster's slots")
         + passed
         + ")";
   }
@@ -225,8 +268,9 @@ public final class RunnerOptions {
       DirectOptions options = direct(directThreads(), passThrough);
       return options;
     }
+    int p = flinkParallelism();
     FlinkPipelineOptions options =
-        flink(flinkMaster, flinkParallelism(), flinkConfDir, passThrough);
+        flink(flinkMaster, p > 0 ? p : clusterSlots(flinkMaster), flinkConfDir, passThrough);
     if (flinkMaster == null) {
       // The embedded cluster starts while the run counts and plans its chunks.
       EmbeddedFlink.prestart(flinkParallelism());

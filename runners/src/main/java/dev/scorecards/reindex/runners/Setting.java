@@ -128,7 +128,7 @@ public enum Setting {
       "--parallelism",
       "REINDEX_PARALLELISM",
       null,
-      "Flink parallelism; default: the cluster's default, or one per core when embedded"),
+      "Flink parallelism; default: the cluster's task slots, or one per core when embedded"),
   DIRECT_PARALLELISM(
       Group.RUNNER,
       "--direct-parallelism",

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The pipeline submitted to the real local Flink 1.19 session cluster of {@code ./reindex flink
- * start} (REST on 127.0.0.1:18081), staging the bundled jar.
+ * start --taskmanagers 2} (REST on 127.0.0.1:18081), staging the bundled jar.
  */
 class FlinkClusterIT {
   static final String MASTER =
@@ -44,7 +44,12 @@ class FlinkClusterIT {
   static void clusterRunning() throws Exception {
     // Starts the cluster when it is not running; returns at once when it is.
     Process p =
-        new ProcessBuilder("bash", Path.of("..", "tools", "local", "flink.sh").toString(), "start")
+        new ProcessBuilder(
+                "bash",
+                Path.of("..", "tools", "local", "flink.sh").toString(),
+                "start",
+                "--taskmanagers",
+                "2")
             .inheritIO()
             .start();
     assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
@@ -159,7 +164,12 @@ class FlinkClusterIT {
         new ProcessBuilder("pkill", "-9", "-f", "TaskManagerRunner -c").inheritIO().start();
     assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
     Process restart =
-        new ProcessBuilder("bash", Path.of("..", "tools", "local", "flink.sh").toString(), "start")
+        new ProcessBuilder(
+                "bash",
+                Path.of("..", "tools", "local", "flink.sh").toString(),
+                "start",
+                "--taskmanagers",
+                "2")
             .inheritIO()
             .start();
     assertThat(restart.waitFor(180, TimeUnit.SECONDS)).isTrue();

@@ -1,0 +1,166 @@
+package dev.scorecards.reindex.runners;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.scorecards.reindex.model.Mode;
+import dev.scorecards.reindex.model.ReindexWindow;
+import dev.scorecards.reindex.testing.Seeder;
+import dev.scorecards.reindex.testing.TestDatabases;
+import dev.scorecards.reindex.verify.VerificationReport;
+import dev.scorecards.reindex.verify.Verifier;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Runs on the local Flink session cluster of two TaskManagers of one slot each ({@code ./reindex
+ * flink start --taskmanagers 2}), submitted by {@code reindex run --runner FlinkRunner
+ * --flink-master ...} from the bundled jar: the work lands on both TaskManagers, and one of them
+ * killed mid-run is survived. Figures are printed in "flink:" lines.
+ */
+class FlinkTaskManagersIT {
+  static final Instant START = Instant.parse("2026-07-01T00:00:00Z");
+  static final Instant END = Instant.parse("2026-07-08T00:00:00Z");
+  static final ReindexWindow WINDOW = ReindexWindow.of(START, END);
+  static final List<String> REPORT = new ArrayList<>();
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final ObjectMapper json = new ObjectMapper();
+
+  static void flink(String... args) throws Exception {
+    List<String> command =
+        new ArrayList<>(List.of("bash", Path.of("..", "tools", "local", "flink.sh").toString()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).inheritIO().start();
+    assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("flink.sh %s", String.join(" ", args)).isZero();
+  }
+
+  @BeforeAll
+  static void twoTaskManagers() throws Exception {
+    flink("start", "--taskmanagers", "2");
+  }
+
+  @AfterAll
+  static void report() {
+    REPORT.forEach(line -> System.out.println("flink: " + line));
+  }
+
+  @BeforeEach
+  void seed() throws Exception {
+    TestDatabases.prepare();
+    TestDatabases.emptyAll();
+    try (Connection c = TestDatabases.postgres().connect()) {
+      Seeder.seed(c, new Seeder.Spec(6_000, 10, WINDOW, 13), true);
+    }
+  }
+
+  private JsonNode rest(String path) throws Exception {
+    return json.readTree(
+        http.send(
+                HttpRequest.newBuilder(URI.create("http://" + FlinkClusterIT.MASTER + path))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body());
+  }
+
+  static String[] args(String... extra) {
+    List<String> all =
+        new ArrayList<>(
+            List.of(
+                "--mode",
+                "process",
+                "--start",
+                START.toString(),
+                "--end",
+                END.toString(),
+                "--runner",
+                "FlinkRunner",
+                "--flink-master",
+                FlinkClusterIT.MASTER,
+                "--chunk-scorecards",
+                "2000"));
+    all.addAll(List.of(extra));
+    return all.toArray(new String[0]);
+  }
+
+  static void assertExact() throws Exception {
+    VerificationReport report =
+        new Verifier(TestDatabases.postgres(), TestDatabases.clickHouse())
+            .verify(WINDOW, Mode.process);
+    assertThat(report.equal()).as(report.describe()).isTrue();
+  }
+
+  /** The TaskManagers that ran subtasks of the jobs submitted since {@code since} (epoch ms). */
+  private Set<String> taskManagersOfJobsSince(long since, List<String> jobs) throws Exception {
+    Set<String> used = new HashSet<>();
+    for (JsonNode job : rest("/jobs/overview").get("jobs")) {
+      if (job.get("start-time").asLong() < since) {
+        continue;
+      }
+      jobs.add(job.get("jid").asText());
+      for (JsonNode vertex : rest("/jobs/" + job.get("jid").asText()).get("vertices")) {
+        JsonNode detail =
+            rest("/jobs/" + job.get("jid").asText() + "/vertices/" + vertex.get("id").asText());
+        for (JsonNode subtask : detail.get("subtasks")) {
+          if (subtask.hasNonNull("taskmanager-id")) {
+            used.add(subtask.get("taskmanager-id").asText());
+          }
+        }
+      }
+    }
+    return used;
+  }
+
+  @Test
+  @Timeout(600)
+  void aMultiChunkRunUsesBothTaskManagers() throws Exception {
+    long since = System.currentTimeMillis();
+    ReindexProcess run = ReindexProcess.run(Map.of(), args());
+    assertThat(run.awaitExit(Duration.ofSeconds(480))).as(run.output()).isEqualTo(ExitCodes.OK);
+    assertExact();
+    List<String> jobs = new ArrayList<>();
+    Set<String> taskManagers = taskManagersOfJobsSince(since, jobs);
+    assertThat(taskManagers).as("subtasks ran on both TaskManagers").hasSize(2);
+    REPORT.add(
+        String.format(
+            "6,000 scorecards in chunks of 2,000: %d Flink job(s), subtasks on %d TaskManagers, %.1f s end to end",
+            jobs.size(), taskManagers.size(), (run.endedNanos - run.startedNanos) / 1e9));
+  }
+
+  @Test
+  @Timeout(600)
+  void aTaskManagerKilledMidRunIsSurvivedAndTheRunEndsExact() throws Exception {
+    ReindexProcess run = ReindexProcess.run(Map.of(), args());
+    String runId = run.awaitRunId(Duration.ofSeconds(120));
+    ReindexProcess.awaitChunksDone(run, runId, 1, Duration.ofSeconds(300));
+    long killed = System.nanoTime();
+    flink("taskmanager-kill", "2");
+    Thread.sleep(3_000);
+    flink("taskmanager-start", "2");
+    int exit = run.awaitExit(Duration.ofSeconds(480));
+    assertThat(exit).as(run.output()).isEqualTo(ExitCodes.OK);
+    assertExact();
+    REPORT.add(
+        String.format(
+            "TaskManager 2 SIGKILLed after 1 of 3 chunks, started again 3 s later: the run ended exact %.1f s after the kill",
+            (run.endedNanos - killed) / 1e9));
+  }
+}
