@@ -73,7 +73,10 @@ public final class Failures {
       }
       Integer code = clickHouseCode(t);
       if (code != null) {
-        return TRANSIENT_CLICKHOUSE_CODES.contains(code);
+        // 32 ATTEMPT_TO_READ_AFTER_EOF is bad input, except when a server's connection to another
+        // (a shard's replica dying mid-insert) was cut.
+        return TRANSIENT_CLICKHOUSE_CODES.contains(code)
+            || code == 32 && t.getMessage().contains("while receiving packet from");
       }
       if (t.getCause() == t) {
         break;

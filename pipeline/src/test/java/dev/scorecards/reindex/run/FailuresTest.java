@@ -148,4 +148,19 @@ class FailuresTest {
     assertThat(Failures.isTransient(new java.io.IOException("connection reset"))).isTrue();
     assertThat(Failures.isTlsFailure(new java.io.IOException("connection reset"))).isFalse();
   }
+
+  @Test
+  void aConnectionBetweenClickHouseServersCutMidInsertIsTransientBadInputIsNot() {
+    assertThat(
+            Failures.isTransient(
+                new ClickHouseClient.ClickHouseQueryException(
+                    "Code: 32, e.displayText() = DB::Exception: Attempt to read after eof: while"
+                        + " receiving packet from 127.0.0.1:29003: Insertion status:")))
+        .isTrue();
+    assertThat(
+            Failures.isTransient(
+                new ClickHouseClient.ClickHouseQueryException(
+                    "Code: 32, e.displayText() = DB::Exception: Attempt to read after eof")))
+        .isFalse();
+  }
 }
