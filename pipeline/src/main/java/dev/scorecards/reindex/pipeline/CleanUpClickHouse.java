@@ -326,6 +326,7 @@ public class CleanUpClickHouse extends PTransform<PCollectionTuple, PCollection<
 
     @Setup
     public void setup() {
+      JobClassLoader.releaseHolds();
       client = new ClickHouseClient(clickHouse);
     }
 

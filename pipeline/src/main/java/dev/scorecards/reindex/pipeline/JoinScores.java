@@ -103,6 +103,7 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
      */
     @Setup
     public void setup() throws java.sql.SQLException {
+      JobClassLoader.releaseHolds();
       connection = postgres.connect();
       statement = connection.prepareStatement(PostgresQueries.SCORES_OF_SCORECARDS);
       fetcher =
@@ -124,6 +125,7 @@ public class JoinScores extends PTransform<PCollection<Iterable<Row>>, PCollecti
       if (connection != null) {
         connection.close();
       }
+      JobClassLoader.releaseHolds();
     }
 
     @StartBundle

@@ -6,6 +6,7 @@ import dev.scorecards.reindex.model.ReindexWindow;
 import dev.scorecards.reindex.postgres.PostgresQueries;
 import dev.scorecards.reindex.postgres.PostgresSettings;
 import java.util.List;
+import javax.sql.DataSource;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
 import org.apache.beam.sdk.metrics.Counter;
@@ -13,6 +14,7 @@ import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
@@ -86,7 +88,7 @@ public class ReadWindowRows extends PTransform<PBegin, PCollection<Row>> {
         .apply(
             "QueryRanges",
             JdbcIO.<ReindexWindow.TimeRange, Row>readAll()
-                .withDataSourceConfiguration(postgres.dataSourceConfiguration())
+                .withDataSourceProviderFn(new DataSourceFn(postgres))
                 .withQuery(query)
                 .withParameterSetter(
                     (range, statement) -> {
@@ -99,6 +101,28 @@ public class ReadWindowRows extends PTransform<PBegin, PCollection<Row>> {
                 // would only cost (the batching step batches inside each bundle, no shuffle).
                 .withOutputParallelization(false)
                 .withCoder(SchemaCoder.of(table.beamSchema())));
+  }
+
+  /**
+   * JdbcIO's pool where this code lives as long as the process; a connection per bundle, closed
+   * with it, where it was loaded for one job ({@link JobClassLoader}): JdbcIO's pools are never
+   * closed, and each job's would keep its connections to PostgreSQL open on every TaskManager.
+   */
+  static class DataSourceFn implements SerializableFunction<Void, DataSource> {
+    private final PostgresSettings postgres;
+
+    DataSourceFn(PostgresSettings postgres) {
+      this.postgres = postgres;
+    }
+
+    @Override
+    public DataSource apply(Void input) {
+      return JobClassLoader.loadedForOneJob()
+          ? postgres.unpooledDataSource()
+          : JdbcIO.DataSourceProviderFromDataSourceConfiguration.of(
+                  postgres.dataSourceConfiguration())
+              .apply(null);
+    }
   }
 
   /** Maps one result row with the contract's mapping and counts it as read. */

@@ -51,10 +51,12 @@ public class WriteToClickHouse extends PTransform<PCollection<Row>, PDone> {
   @Override
   public PDone expand(PCollection<Row> rows) {
     PCollection<Row> counted =
-        countedUpstream
-            ? rows
-            : rows.apply("Count", ParDo.of(new CountFn(ReindexMetrics.writtenCounterOf(table))))
-                .setRowSchema(table.beamSchema());
+        rows.apply(
+                countedUpstream ? "HandOver" : "Count",
+                ParDo.of(
+                    new HandOverFn(
+                        countedUpstream ? null : ReindexMetrics.writtenCounterOf(table))))
+            .setRowSchema(table.beamSchema());
     return counted.apply(
         "ClickHouseIO",
         ClickHouseIO.<Row>write(
@@ -67,16 +69,32 @@ public class WriteToClickHouse extends PTransform<PCollection<Row>, PDone> {
             .withMaxInsertBlockSize(insertBlockSize));
   }
 
-  static class CountFn extends DoFn<Row, Row> {
+  /**
+   * Hands rows to ClickHouseIO, counting them unless counted upstream; runs where the writer runs,
+   * so it lets go of what would keep a finished job in memory there ({@link JobClassLoader}).
+   */
+  static class HandOverFn extends DoFn<Row, Row> {
     private final Counter counter;
 
-    CountFn(String counterName) {
-      this.counter = ReindexMetrics.counter(counterName);
+    HandOverFn(String counterName) {
+      this.counter = counterName == null ? null : ReindexMetrics.counter(counterName);
+    }
+
+    @Setup
+    public void setup() {
+      JobClassLoader.releaseHolds();
+    }
+
+    @Teardown
+    public void teardown() {
+      JobClassLoader.releaseHolds();
     }
 
     @ProcessElement
     public void processElement(@Element Row row, OutputReceiver<Row> out) {
-      counter.inc();
+      if (counter != null) {
+        counter.inc();
+      }
       out.output(row);
     }
   }

@@ -62,6 +62,14 @@ public record PostgresSettings(String jdbcUrl, String user, String password)
     return config;
   }
 
+  /**
+   * Connections without a pool, for steps on a Flink cluster: JdbcIO keeps its pools in a static
+   * map, and a job's class loader, with its pool and open connections, would outlive the job.
+   */
+  public javax.sql.DataSource unpooledDataSource() {
+    return new UnpooledDataSource(this);
+  }
+
   /** A plain connection for the driver-side steps (count, accounting). */
   public java.sql.Connection connect() throws java.sql.SQLException {
     java.util.Properties props = new java.util.Properties();
@@ -73,7 +81,13 @@ public record PostgresSettings(String jdbcUrl, String user, String password)
       String[] p = kv.split("=", 2);
       props.setProperty(p[0], p[1]);
     }
-    return java.sql.DriverManager.getConnection(jdbcUrl, props);
+    // The driver itself, not DriverManager: on a Flink TaskManager this class comes from the
+    // job's class loader, whose copy of the driver DriverManager does not offer it.
+    java.sql.Connection connection = new org.postgresql.Driver().connect(jdbcUrl, props);
+    if (connection == null) {
+      throw new java.sql.SQLException("not a PostgreSQL JDBC URL: " + jdbcUrl);
+    }
+    return connection;
   }
 
   @Override

@@ -386,7 +386,7 @@ public final class RunnerOptions {
       EmbeddedFlink.useForAutoMaster(confDir);
     } else {
       options.setFlinkMaster(master);
-      options.setFilesToStage(List.of(bundledJar()));
+      options.setFilesToStage(List.of(FlinkJobJar.of(Path.of(bundledJar())).toString()));
     }
     return options;
   }

@@ -129,16 +129,64 @@ class FlinkTaskManagersIT {
     return used;
   }
 
+  /** Sessions of this tool (its ApplicationName) open on the test PostgreSQL, this one included. */
+  private static int postgresSessions() throws Exception {
+    try (Connection c = TestDatabases.postgres().connect();
+        java.sql.ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'reindex'")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  /** Threads named {@code prefix...} alive in the local TaskManagers' JVMs. */
+  private static int taskManagerThreads(String prefix) throws Exception {
+    Process pgrep = new ProcessBuilder("pgrep", "-f", "TaskManagerRunner -c").start();
+    List<String> pids = new String(pgrep.getInputStream().readAllBytes()).lines().toList();
+    pgrep.waitFor();
+    assertThat(pids).as("TaskManager processes").hasSize(2);
+    int threads = 0;
+    for (String pid : pids) {
+      Process jcmd = new ProcessBuilder("jcmd", pid, "Thread.print").start();
+      threads +=
+          (int)
+              new String(jcmd.getInputStream().readAllBytes())
+                  .lines()
+                  .filter(l -> l.startsWith("\"" + prefix))
+                  .count();
+      jcmd.waitFor();
+    }
+    return threads;
+  }
+
   @Test
   @Timeout(600)
   void aMultiChunkRunUsesBothTaskManagers() throws Exception {
     long since = System.currentTimeMillis();
+    int sessionsBefore = postgresSessions();
     ReindexProcess run = ReindexProcess.run(Map.of(), args());
     assertThat(run.awaitExit(Duration.ofSeconds(480))).as(run.output()).isEqualTo(ExitCodes.OK);
     assertExact();
     List<String> jobs = new ArrayList<>();
     Set<String> taskManagers = taskManagersOfJobsSince(since, jobs);
     assertThat(taskManagers).as("subtasks ran on both TaskManagers").hasSize(2);
+    for (String job : jobs) {
+      // A first attempt that failed (a driver the job's class loader did not see) and was
+      // restarted would still end exact, 5 s later: only Flink's history shows it.
+      assertThat(rest("/jobs/" + job + "/exceptions").path("exceptionHistory").path("entries"))
+          .as("failures in Flink job %s", job)
+          .isEmpty();
+    }
+    // What the finished jobs leave on the TaskManagers: no PostgreSQL session (JdbcIO's pools are
+    // never closed) and, once idle, no ClickHouse driver thread (each kept its job's classes).
+    assertThat(postgresSessions()).as("PostgreSQL sessions left open").isEqualTo(sessionsBefore);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (taskManagerThreads("ClickHouseWorker") > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(1_000);
+    }
+    assertThat(taskManagerThreads("ClickHouseWorker")).as("idle driver threads").isZero();
     REPORT.add(
         String.format(
             "6,000 scorecards in chunks of 2,000: %d Flink job(s), subtasks on %d TaskManagers, %.1f s end to end",
