@@ -67,6 +67,19 @@ public final class EmbeddedFlink {
    * confDir} (none: Flink's defaults), unless Flink's context already has an environment.
    * Idempotent; the first call's configuration stays.
    */
+  /**
+   * Whether Flink's client ({@code flink run}, or a {@code PackagedProgram} run the way it does)
+   * started this program: it then installs the environment pipelines are submitted through.
+   */
+  public static synchronized boolean launchedByFlinkClient() {
+    // The client loads the program in a class loader of its own; checked first, so that a
+    // command line run does not load Flink to find out.
+    return EmbeddedFlink.class.getClassLoader() != ClassLoader.getSystemClassLoader()
+        && base == null
+        && !(StreamExecutionEnvironment.getExecutionEnvironment()
+            instanceof LocalStreamEnvironment);
+  }
+
   public static synchronized void useForAutoMaster(String confDir) {
     if (base != null
         || !(StreamExecutionEnvironment.getExecutionEnvironment()

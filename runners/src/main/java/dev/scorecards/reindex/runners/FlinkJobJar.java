@@ -88,6 +88,34 @@ final class FlinkJobJar {
     }
   }
 
+  /**
+   * An empty jar beside {@code bundled}, staged when the cluster has the tool's classes (Beam would
+   * stage its whole class path when given nothing).
+   */
+  static synchronized Path empty(Path bundled) {
+    try {
+      Path dir = bundled.getParent();
+      if (dir == null || !Files.isWritable(dir)) {
+        dir = Path.of(System.getProperty("java.io.tmpdir"));
+      }
+      Path jar = dir.resolve("reindex-flink-empty.jar");
+      if (!Files.isRegularFile(jar)) {
+        Path tmp = Files.createTempFile(dir, "reindex-flink-empty", ".tmp");
+        try (java.util.jar.JarOutputStream out =
+            new java.util.jar.JarOutputStream(
+                Files.newOutputStream(tmp), new java.util.jar.Manifest())) {
+          out.putNextEntry(new java.util.jar.JarEntry("META-INF/reindex-flink-empty"));
+          out.closeEntry();
+        }
+        Files.move(tmp, jar, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      }
+      return jar;
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "could not make an empty jar to stage on the Flink cluster", e);
+    }
+  }
+
   private static void copyKept(Path from, Path to) throws IOException {
     try (ZipFile in = ZipFile.builder().setPath(from).get();
         ZipArchiveOutputStream out = new ZipArchiveOutputStream(to)) {

@@ -17,7 +17,7 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  * Which Beam runner executes the pipeline: the DirectRunner on this machine, or Flink, embedded or
  * on a cluster, with any Beam or Flink pipeline options passed through. Only runner settings become
  * pipeline options; nothing secret does (Beam publishes pipeline options in the Flink web UI and
- * REST API). Immutable.
+ * REST API). Immutable, but for the cluster's slots, asked once.
  */
 public final class RunnerOptions {
   private final String runner;
@@ -25,6 +25,7 @@ public final class RunnerOptions {
   private final int parallelism;
   private final int directParallelism;
   private final String flinkConfDir;
+  private final boolean stageJar;
   private final List<String> passThrough;
 
   private RunnerOptions(
@@ -33,8 +34,10 @@ public final class RunnerOptions {
       int parallelism,
       int directParallelism,
       String flinkConfDir,
+      boolean stageJar,
       List<String> passThrough) {
     this.runner = runner;
+    this.stageJar = stageJar;
     this.flinkMaster = flinkMaster;
     this.parallelism = parallelism;
     this.directParallelism = directParallelism;
@@ -49,6 +52,10 @@ public final class RunnerOptions {
   public static RunnerOptions from(
       Settings settings, List<String> passThrough, Map<String, String> env) {
     String runner = settings.text(Setting.RUNNER).strip();
+    if (!settings.given(Setting.RUNNER) && EmbeddedFlink.launchedByFlinkClient()) {
+      // Started by `flink run`: the pipelines go to the cluster that client submits to.
+      runner = "FlinkRunner";
+    }
     Long parallelism = settings.number(Setting.PARALLELISM, 1, 100_000);
     Long direct = settings.number(Setting.DIRECT_PARALLELISM, 1, 10_000);
     RunnerOptions options =
@@ -58,7 +65,13 @@ public final class RunnerOptions {
             parallelism == null ? 0 : parallelism.intValue(),
             direct == null ? 0 : direct.intValue(),
             blankToNull(settings.text(Setting.FLINK_CONF_DIR)),
+            !"cluster".equals(settings.text(Setting.FLINK_JAR).strip()),
             passThrough);
+    String jar = settings.text(Setting.FLINK_JAR).strip();
+    if (!jar.equals("stage") && !jar.equals("cluster")) {
+      throw new IllegalArgumentException(
+          "the Flink jar setting is 'stage' or 'cluster', not '" + jar + "'");
+    }
     if (!runner.equals("DirectRunner") && !runner.equals("FlinkRunner")) {
       throw options.unknownRunner();
     }
@@ -97,9 +110,57 @@ public final class RunnerOptions {
    * job (translation, deployment), so its chunks are larger.
    */
   long defaultScorecardsPerChunk() {
-    return isFlink()
-        ? 2 * ResumableReindex.Policy.DEFAULT_SCORECARDS_PER_CHUNK
-        : ResumableReindex.Policy.DEFAULT_SCORECARDS_PER_CHUNK;
+    if (!isFlink()) {
+      return ResumableReindex.Policy.DEFAULT_SCORECARDS_PER_CHUNK;
+    }
+    long embedded = 2 * ResumableReindex.Policy.DEFAULT_SCORECARDS_PER_CHUNK;
+    if (flinkMaster == null) {
+      return embedded;
+    }
+    // On a cluster, a chunk per slot as large as the DirectRunner's: a chunk's fixed cost (a
+    // job's submission and deployment, a few seconds) stays small against its work however
+    // many slots share it.
+    int slots = parallelism > 0 ? parallelism : slots();
+    return Math.max(embedded, slots * ResumableReindex.Policy.DEFAULT_SCORECARDS_PER_CHUNK);
+  }
+
+  private volatile Integer slots;
+
+  /**
+   * With --flink-jar cluster: the cluster's JobManager has a jar of the bundled jar's name on its
+   * class path (Flink's REST API lists it; the TaskManagers are expected to match it).
+   */
+  private void requireBundledJarOnCluster() {
+    String name = Path.of(bundledJar()).getFileName().toString();
+    List<String> classPath;
+    try {
+      classPath = new FlinkRest(flinkMaster).jobManagerClassPath();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(
+          "cannot read the Flink cluster's class path from " + flinkMaster + ": " + e.getMessage(),
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while asking Flink for its class path", e);
+    }
+    if (classPath.stream().noneMatch(p -> Path.of(p).getFileName().toString().equals(name))) {
+      throw new IllegalArgumentException(
+          "--flink-jar cluster: the Flink cluster at "
+              + flinkMaster
+              + " has no "
+              + name
+              + " on its class path; put it in the cluster's lib/ or use --flink-jar stage");
+    }
+  }
+
+  /** The cluster's slots, asked once. */
+  private int slots() {
+    Integer s = slots;
+    if (s == null) {
+      s = clusterSlots(flinkMaster);
+      slots = s;
+    }
+    return s;
   }
 
   /**
@@ -197,11 +258,15 @@ public final class RunnerOptions {
 
   /**
    * Flink's parallelism: as given, or one per core when embedded, or -1 for a cluster (resolved to
-   * its slots when the pipeline options are made: {@link #clusterSlots}).
+   * its slots when the pipeline options are made: {@link #clusterSlots}), or -1 under {@code flink
+   * run} (its -p or the cluster's default parallelism).
    */
   private int flinkParallelism() {
     if (parallelism > 0) {
       return parallelism;
+    }
+    if (flinkMaster == null && EmbeddedFlink.launchedByFlinkClient()) {
+      return -1;
     }
     return flinkMaster == null ? Runtime.getRuntime().availableProcessors() : -1;
   }
@@ -211,22 +276,8 @@ public final class RunnerOptions {
    * Beam's "default" parallelism runs with one subtask, however many TaskManagers there are.
    */
   static int clusterSlots(String master) {
-    String base = master.contains("://") ? master : "http://" + master;
     try {
-      java.net.http.HttpResponse<String> r =
-          java.net.http.HttpClient.newBuilder()
-              .connectTimeout(java.time.Duration.ofSeconds(10))
-              .build()
-              .send(
-                  java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/overview"))
-                      .timeout(java.time.Duration.ofSeconds(10))
-                      .build(),
-                  java.net.http.HttpResponse.BodyHandlers.ofString());
-      int slots =
-          new com.fasterxml.jackson.databind.ObjectMapper()
-              .readTree(r.body())
-              .path("slots-total")
-              .asInt(0);
+      int slots = new FlinkRest(master).slots();
       if (slots < 1) {
         throw new IllegalStateException(
             "the Flink cluster at " + master + " has no task slots (no TaskManager registered)");
@@ -235,8 +286,8 @@ public final class RunnerOptions {
     } catch (java.io.IOException e) {
       throw new IllegalStateException(
           "cannot read the Flink cluster's slots from "
-              + base
-              + "/overview ("
+              + master
+              + " ("
               + e.getClass().getSimpleName()
               + "); give --parallelism",
           e);
@@ -244,6 +295,11 @@ public final class RunnerOptions {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while asking Flink for its slots", e);
     }
+  }
+
+  /** The Flink cluster's REST endpoint runs are submitted to; null when Flink is not a cluster. */
+  public String flinkMaster() {
+    return isFlink() ? flinkMaster : null;
   }
 
   String describe() {
@@ -254,11 +310,12 @@ public final class RunnerOptions {
       return runner + " (" + threads + " worker thread" + (threads == 1 ? "" : "s") + passed + ")";
     }
     int p = flinkParallelism();
+    boolean flinkRun = flinkMaster == null && EmbeddedFlink.launchedByFlinkClient();
     return runner
         + " ("
-        + (flinkMaster == null ? "embedded" : flinkMaster)
+        + (flinkRun ? "the cluster of flink run" : flinkMaster == null ? "embedded" : flinkMaster)
         + ", parallelism "
-        + (p > 0 ? Integer.toString(p) : "the cluster's slots")
+        + (p > 0 ? Integer.toString(p) : flinkRun ? "flink run's" : "the cluster's slots")
         + passed
         + ")";
   }
@@ -269,8 +326,16 @@ public final class RunnerOptions {
       return options;
     }
     int p = flinkParallelism();
+    if (flinkMaster != null && !stageJar) {
+      requireBundledJarOnCluster();
+    }
     FlinkPipelineOptions options =
-        flink(flinkMaster, p > 0 ? p : clusterSlots(flinkMaster), flinkConfDir, passThrough);
+        flink(
+            flinkMaster,
+            p > 0 || flinkMaster == null ? p : slots(),
+            flinkConfDir,
+            passThrough,
+            stageJar);
     if (flinkMaster == null) {
       // The embedded cluster starts while the run counts and plans its chunks.
       EmbeddedFlink.prestart(flinkParallelism());
@@ -341,9 +406,17 @@ public final class RunnerOptions {
     return flink(master, parallelism, confDir, List.of());
   }
 
-  /** Flink's options; {@code parallelism} -1 leaves it to the cluster's default. */
   static FlinkPipelineOptions flink(
       String master, int parallelism, String confDir, List<String> passThrough) {
+    return flink(master, parallelism, confDir, passThrough, true);
+  }
+
+  /**
+   * Flink's options; {@code parallelism} -1 leaves it to the cluster's default. With {@code
+   * stageJar} false a cluster's jobs carry only an empty jar: the cluster has the tool's classes.
+   */
+  static FlinkPipelineOptions flink(
+      String master, int parallelism, String confDir, List<String> passThrough, boolean stageJar) {
     checkFlink(master, parallelism);
     Set<String> passed = names(passThrough);
     FlinkPipelineOptions options =
@@ -386,7 +459,9 @@ public final class RunnerOptions {
       EmbeddedFlink.useForAutoMaster(confDir);
     } else {
       options.setFlinkMaster(master);
-      options.setFilesToStage(List.of(FlinkJobJar.of(Path.of(bundledJar())).toString()));
+      Path bundled = Path.of(bundledJar());
+      options.setFilesToStage(
+          List.of((stageJar ? FlinkJobJar.of(bundled) : FlinkJobJar.empty(bundled)).toString()));
     }
     return options;
   }

@@ -62,8 +62,7 @@ public enum Setting {
       "--lease-timeout",
       "REINDEX_LEASE_TIMEOUT",
       "60s",
-      "how long a run's lease on its window outlives its last renewal (a killed run's lease is"
-          + " taken over after this)"),
+      "how long a run's lease outlives its last renewal (a killed run's is taken over after it)"),
 
   PG_URL(
       Group.CONNECTION,
@@ -72,12 +71,7 @@ public enum Setting {
       "jdbc:postgresql://127.0.0.1:55432/reindex",
       "PostgreSQL JDBC URL"),
   PG_USER(Group.CONNECTION, "--pg-user", "REINDEX_PG_USER", "reindex", "PostgreSQL user"),
-  PG_PASSWORD(
-      Group.CONNECTION,
-      null,
-      "REINDEX_PG_PASSWORD",
-      null,
-      "PostgreSQL password (environment only)"),
+  PG_PASSWORD(Group.CONNECTION, null, "REINDEX_PG_PASSWORD", null, "PostgreSQL password"),
   CH_URL(
       Group.CONNECTION,
       "--ch-url",
@@ -91,19 +85,14 @@ public enum Setting {
       "reindex",
       "ClickHouse database (a plain identifier)"),
   CH_USER(Group.CONNECTION, "--ch-user", "REINDEX_CH_USER", "default", "ClickHouse user"),
-  CH_PASSWORD(
-      Group.CONNECTION,
-      null,
-      "REINDEX_CH_PASSWORD",
-      null,
-      "ClickHouse password (environment only)"),
+  CH_PASSWORD(Group.CONNECTION, null, "REINDEX_CH_PASSWORD", null, "ClickHouse password"),
   CH_CLUSTER(
       Group.CONNECTION,
       "--ch-cluster",
       "REINDEX_CH_CLUSTER",
       "auto",
-      "`auto` learns from the target tables whether they are Distributed tables of a cluster;"
-          + " `none` for one server; or the cluster's name, for setups that cannot be introspected"),
+      "`auto` learns from the target tables whether they are a cluster's Distributed tables;"
+          + " `none`: one server; or the cluster's name"),
   CH_LOCAL_SUFFIX(
       Group.CONNECTION,
       "--ch-local-suffix",
@@ -141,13 +130,19 @@ public enum Setting {
       "REINDEX_FLINK_CONF_DIR",
       null,
       "a Flink configuration directory (flink-conf.yaml)"),
+  FLINK_JAR(
+      Group.RUNNER,
+      "--flink-jar",
+      "REINDEX_FLINK_JAR",
+      "stage",
+      "`stage`: each job sends the tool's classes; `cluster`: the cluster's `lib/` holds the bundled jar"),
 
   CHUNK_SCORECARDS(
       Group.TUNING,
       "--chunk-scorecards",
       "REINDEX_CHUNK_SCORECARDS",
       null,
-      "scorecards per chunk, the unit of progress a resumed run skips; default: 100000 on the DirectRunner, 200000 on Flink"),
+      "scorecards per chunk (what a resumed run skips); default: 100000 on the DirectRunner, 200000 on embedded Flink, 100000 per slot (at least 200000) on a cluster"),
   RETRY_BACKOFF(
       Group.TUNING,
       "--retry-backoff",

@@ -4,8 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.Timestamp;
 import dev.scorecards.reindex.model.Mode;
 import dev.scorecards.reindex.model.ReindexWindow;
+import dev.scorecards.reindex.proto.Job;
+import dev.scorecards.reindex.proto.JobPayload;
+import dev.scorecards.reindex.proto.JobType;
+import dev.scorecards.reindex.proto.ReindexProcessScorecardsPayload;
+import dev.scorecards.reindex.runners.jobs.JobHandler;
+import dev.scorecards.reindex.runners.jobs.PipelineLauncher;
+import dev.scorecards.reindex.runners.jobs.Tokens;
 import dev.scorecards.reindex.testing.Seeder;
 import dev.scorecards.reindex.testing.TestDatabases;
 import dev.scorecards.reindex.verify.VerificationReport;
@@ -166,6 +174,8 @@ class FlinkTaskManagersIT {
   void aMultiChunkRunUsesBothTaskManagers() throws Exception {
     long since = System.currentTimeMillis();
     int sessionsBefore = postgresSessions();
+    // The driver's pool of the TaskManagers' own class path (--flink-jar cluster) stays.
+    int threadsBefore = taskManagerThreads("ClickHouseWorker");
     ReindexProcess run = ReindexProcess.run(Map.of(), args());
     assertThat(run.awaitExit(Duration.ofSeconds(480))).as(run.output()).isEqualTo(ExitCodes.OK);
     assertExact();
@@ -183,14 +193,210 @@ class FlinkTaskManagersIT {
     // never closed) and, once idle, no ClickHouse driver thread (each kept its job's classes).
     assertThat(postgresSessions()).as("PostgreSQL sessions left open").isEqualTo(sessionsBefore);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (taskManagerThreads("ClickHouseWorker") > 0 && System.nanoTime() < deadline) {
+    while (taskManagerThreads("ClickHouseWorker") > threadsBefore && System.nanoTime() < deadline) {
       Thread.sleep(1_000);
     }
-    assertThat(taskManagerThreads("ClickHouseWorker")).as("idle driver threads").isZero();
+    assertThat(taskManagerThreads("ClickHouseWorker"))
+        .as("idle driver threads")
+        .isLessThanOrEqualTo(threadsBefore);
     REPORT.add(
         String.format(
             "6,000 scorecards in chunks of 2,000: %d Flink job(s), subtasks on %d TaskManagers, %.1f s end to end",
             jobs.size(), taskManagers.size(), (run.endedNanos - run.startedNanos) / 1e9));
+  }
+
+  private static Job job(String id) {
+    return Job.newBuilder()
+        .setId(id)
+        .setType(JobType.JOB_TYPE_REINDEX_PROCESS_SCORECARDS)
+        .setPayload(
+            JobPayload.newBuilder()
+                .setReindexProcessScorecards(
+                    ReindexProcessScorecardsPayload.newBuilder()
+                        .setStartTime(Timestamp.newBuilder().setSeconds(START.getEpochSecond()))
+                        .setEndTime(Timestamp.newBuilder().setSeconds(END.getEpochSecond()))))
+        .build();
+  }
+
+  private static JobHandler.JobState await(
+      JobHandler handler, String id, java.util.function.Predicate<JobHandler.JobState> until)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+    JobHandler.JobState s = handler.state(id).orElseThrow();
+    while (!until.test(s) && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      s = handler.state(id).orElseThrow();
+    }
+    return s;
+  }
+
+  /** The cluster's jobs named {@code name}, by state. */
+  private Map<String, Long> flinkJobsNamed(String name) throws Exception {
+    return new FlinkRest(FlinkClusterIT.MASTER)
+        .jobs().stream()
+            .filter(j -> j.name().equals(name))
+            .collect(
+                java.util.stream.Collectors.groupingBy(
+                    FlinkRest.Job::state, java.util.stream.Collectors.counting()));
+  }
+
+  @Test
+  @Timeout(600)
+  void theJobHandlerRunsItsJobsOnTheClusterAndCancelsThere() throws Exception {
+    Map<String, String> env =
+        Map.of(
+            "REINDEX_PG_URL",
+            TestDatabases.postgres().jdbcUrl(),
+            "REINDEX_CH_URL",
+            TestDatabases.CH_URL,
+            "REINDEX_CH_DATABASE",
+            TestDatabases.DATABASE,
+            "REINDEX_RUNNER",
+            "FlinkRunner",
+            "REINDEX_FLINK_MASTER",
+            FlinkClusterIT.MASTER,
+            "REINDEX_CHUNK_SCORECARDS",
+            "2000");
+    Launch launch =
+        Launch.of(Settings.fromEnvironment(env), List.of(), env)
+            .withConnections(TestDatabases.postgres(), TestDatabases.clickHouse());
+    List<long[]> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+    PipelineLauncher launcher = new PipelineLauncher(launch);
+    Tokens.Caller admin = new Tokens.Caller("alice", "ADMIN");
+    String ran = "on-flink-" + System.nanoTime();
+    JobHandler.Launcher recording =
+        new JobHandler.Launcher() {
+          @Override
+          public JobHandler.Counts launch(
+              dev.scorecards.reindex.proto.ReindexProcessScorecardsInput input,
+              JobHandler.ProgressSink sink)
+              throws Exception {
+            return launcher.launch(
+                input,
+                (done, total) -> {
+                  progress.add(new long[] {done, total});
+                  sink.progress(done, total);
+                });
+          }
+
+          @Override
+          public void cancel(String jobId) {
+            launcher.cancel(jobId);
+          }
+        };
+    try (JobHandler handler =
+        new JobHandler(recording, Settings.fromEnvironment(env), Instant::now)) {
+      handler.submit(admin, job(ran));
+      JobHandler.JobState done = await(handler, ran, s -> s.status().finished());
+      assertThat(done.status()).as(done.reason()).isEqualTo(JobHandler.Status.SUCCEEDED);
+      assertThat(done.counts().scorecardsWritten()).isEqualTo(6_000);
+      assertThat(done.done()).isEqualTo(done.total()).isEqualTo(6_000);
+      // Progress moved chunk by chunk while the job was RUNNING.
+      assertThat(progress.stream().map(p -> p[0]).distinct().count()).isGreaterThanOrEqualTo(3);
+      assertThat(flinkJobsNamed(PipelineLauncher.flinkJobName(ran)))
+          .as("the job's pipelines on the cluster")
+          .isEqualTo(Map.of("FINISHED", 3L));
+      assertExact();
+
+      TestDatabases.emptyAll();
+      String cancelled = "cancelled-on-flink-" + System.nanoTime();
+      String name = PipelineLauncher.flinkJobName(cancelled);
+      handler.submit(admin, job(cancelled));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (!flinkJobsNamed(name).containsKey("RUNNING") && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat(flinkJobsNamed(name)).as("a Flink job of the job running").containsKey("RUNNING");
+      assertThat(handler.cancel(admin, cancelled).status()).isEqualTo(JobHandler.Status.CANCELLED);
+      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!flinkJobsNamed(name).keySet().equals(Set.of("CANCELED"))
+          && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      assertThat(flinkJobsNamed(name)).as("the job's pipelines").isEqualTo(Map.of("CANCELED", 1L));
+      // Nothing more is submitted for it.
+      Thread.sleep(5_000);
+      assertThat(flinkJobsNamed(name)).isEqualTo(Map.of("CANCELED", 1L));
+      assertThat(handler.state(cancelled).orElseThrow().status())
+          .isEqualTo(JobHandler.Status.CANCELLED);
+    }
+  }
+
+  @Test
+  @Timeout(600)
+  void withTheJarInTheClustersClassPathNoClassesAreSent() throws Exception {
+    // The local cluster runs from the bundled jar, as a cluster with it in lib/ would.
+    long since = System.currentTimeMillis();
+    ReindexProcess run = ReindexProcess.run(Map.of(), args("--flink-jar", "cluster"));
+    assertThat(run.awaitExit(Duration.ofSeconds(480))).as(run.output()).isEqualTo(ExitCodes.OK);
+    assertExact();
+    List<String> jobs = new ArrayList<>();
+    taskManagersOfJobsSince(since, jobs);
+    assertThat(jobs).hasSize(3);
+    for (String job : jobs) {
+      assertThat(rest("/jobs/" + job + "/exceptions").path("exceptionHistory").path("entries"))
+          .as("failures in Flink job %s", job)
+          .isEmpty();
+    }
+    REPORT.add(
+        String.format(
+            "the same with --flink-jar cluster (nothing staged): %.1f s end to end",
+            (run.endedNanos - run.startedNanos) / 1e9));
+  }
+
+  @Test
+  @Timeout(600)
+  void theJarRunsThroughFlinksOwnClient() throws Exception {
+    // As `flink run -c ReindexCli reindex.jar run --mode process ...` would: no --runner, no
+    // --flink-master; the client's environment decides where the pipelines go.
+    long since = System.currentTimeMillis();
+    String jar = RunnerOptions.bundledJar();
+    String[] master = FlinkClusterIT.MASTER.split(":");
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "java",
+                "-Xmx1g",
+                "-cp",
+                jar + java.io.File.pathSeparator + Path.of("target", "test-classes"),
+                FlinkClientSubmit.class.getName(),
+                master[0],
+                master[1],
+                jar,
+                ReindexCli.class.getName(),
+                "run",
+                "--mode",
+                "process",
+                "--start",
+                START.toString(),
+                "--end",
+                END.toString(),
+                "--chunk-scorecards",
+                "2000",
+                "--pg-url",
+                TestDatabases.postgres().jdbcUrl(),
+                "--ch-url",
+                TestDatabases.CH_URL,
+                "--ch-database",
+                TestDatabases.DATABASE));
+    Path out = java.nio.file.Files.createTempFile("reindex-flink-run-", ".log");
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.redirectOutput(out.toFile());
+    pb.environment().keySet().removeIf(k -> k.startsWith("REINDEX_"));
+    Process p = pb.start();
+    assertThat(p.waitFor(480, TimeUnit.SECONDS)).isTrue();
+    String output = java.nio.file.Files.readString(out);
+    java.nio.file.Files.delete(out);
+    assertThat(p.exitValue()).as(output).isEqualTo(ExitCodes.OK);
+    assertThat(output).contains("runner:  FlinkRunner (the cluster of flink run");
+    assertExact();
+    List<String> jobs = new ArrayList<>();
+    taskManagersOfJobsSince(since, jobs);
+    assertThat(jobs).as("Flink jobs the client submitted").hasSize(3);
+    REPORT.add(
+        String.format(
+            "the bundled jar run through Flink's client (PackagedProgram): %d Flink jobs, exact",
+            jobs.size()));
   }
 
   @Test

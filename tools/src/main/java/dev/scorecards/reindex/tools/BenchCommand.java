@@ -85,6 +85,14 @@ public class BenchCommand implements Callable<Integer> {
               + " direct-cluster and flink-cluster contenders")
   String clusterUrl;
 
+  @Option(
+      names = "--flink-master",
+      defaultValue = "127.0.0.1:18081",
+      description =
+          "the Flink session cluster's REST endpoint (./reindex flink start), for the flink-session"
+              + " contender")
+  String flinkMaster;
+
   @Option(names = "--ch-native-port", defaultValue = "19000")
   int chNativePort;
 
@@ -154,7 +162,9 @@ public class BenchCommand implements Callable<Integer> {
    */
   private int scalingRun() throws Exception {
     List<String> pipelines =
-        contenders.stream().filter(c -> c.equals("direct") || c.equals("flink")).toList();
+        contenders.stream()
+            .filter(c -> c.equals("direct") || c.equals("flink") || c.equals("flink-session"))
+            .toList();
     Map<String, Map<String, Object>> results = new LinkedHashMap<>();
     for (long n : scaling) {
       seed(n);
@@ -335,6 +345,16 @@ public class BenchCommand implements Callable<Integer> {
           cmd.set(cmd.indexOf(chUrl), clusterUrl);
           return cmd;
         }
+      case "flink-session":
+        {
+          // Submitted to the session cluster at --flink-master, with its slots as parallelism.
+          List<String> cmd = new ArrayList<>(command("flink"));
+          int p = cmd.indexOf("--parallelism");
+          cmd.remove(p + 1);
+          cmd.set(p, "--flink-master");
+          cmd.add(p + 1, flinkMaster);
+          return cmd;
+        }
       case "direct":
         return javaCommand(
             List.of("run", "--mode", "process", "--no-verify", "--start", start, "--end", end),
@@ -359,7 +379,7 @@ public class BenchCommand implements Callable<Integer> {
         throw new IllegalArgumentException(
             "unknown contender '"
                 + contender
-                + "' (b0, b1, direct, flink, direct-cluster, flink-cluster)");
+                + "' (b0, b1, direct, flink, flink-session, direct-cluster, flink-cluster)");
     }
   }
 
@@ -517,7 +537,8 @@ public class BenchCommand implements Callable<Integer> {
     }
     Map<String, Object> b0 = results.get("b0");
     Map<String, Object> b1 = results.get("b1");
-    for (String p : List.of("direct", "flink", "direct-cluster", "flink-cluster")) {
+    for (String p :
+        List.of("direct", "flink", "flink-session", "direct-cluster", "flink-cluster")) {
       Map<String, Object> m = results.get(p);
       if (m == null) {
         continue;

@@ -32,6 +32,12 @@ public final class JobHandler implements AutoCloseable {
   /** Runs one validated job; reports progress; returns the counts it wrote. */
   public interface Launcher {
     Counts launch(ReindexProcessScorecardsInput input, ProgressSink progress) throws Exception;
+
+    /**
+     * The job {@code jobId} was cancelled while running (its thread is interrupted as well): stop
+     * what runs for it elsewhere, e.g. on a Flink cluster.
+     */
+    default void cancel(String jobId) {}
   }
 
   public interface ProgressSink {
@@ -250,6 +256,7 @@ public final class JobHandler implements AutoCloseable {
     java.util.concurrent.Future<?> f = running.remove(id);
     if (f != null) {
       f.cancel(true);
+      launcher.cancel(id);
     }
     return cancelled;
   }
