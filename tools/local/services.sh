@@ -167,6 +167,12 @@ status() {
   return $rc
 }
 
+# --current-clickhouse: the test front of the current engine (current.sh) instead.
+if [ "${2:-}" = "--current-clickhouse" ] || [ "${1:-}" = "--current-clickhouse" ]; then
+  cmd=${1:-}; [ "$cmd" = "--current-clickhouse" ] && cmd=${2:-}
+  exec "$ROOT/tools/local/current.sh" "$cmd"
+fi
+
 # --cluster: the local ClickHouse cluster (cluster.sh) instead of the single-node services.
 if [ "${2:-}" = "--cluster" ] || [ "${1:-}" = "--cluster" ]; then
   cmd=${1:-}; [ "$cmd" = "--cluster" ] && cmd=${2:-}
@@ -185,5 +191,5 @@ case "${1:-}" in
   clickhouse-pid) ch_pid ;;
   postgres-restart) log "restarting PostgreSQL"
     (close_inherited_fds; as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -m fast -w -t 60 restart >/dev/null </dev/null) ;;
-  *) echo "usage: reindex services start|stop|status [--cluster]" >&2; exit 2 ;;
+  *) echo "usage: reindex services start|stop|status [--cluster|--current-clickhouse]" >&2; exit 2 ;;
 esac

@@ -150,6 +150,8 @@ class ConversationReindexIT {
             "--repair",
             "--pg-url",
             TestDatabases.postgres().jdbcUrl(),
+            "--ch-url",
+            TestDatabases.CH_URL,
             "--ch-database",
             DATABASE);
     assertThat(exit).as("conversation is the default mode").isEqualTo(ExitCodes.OK);

@@ -51,6 +51,8 @@ class ScheduleIT {
                   stateFile.toString(),
                   "--pg-url",
                   TestDatabases.postgres().jdbcUrl(),
+                  "--ch-url",
+                  TestDatabases.CH_URL,
                   "--ch-database",
                   TestDatabases.DATABASE);
             });

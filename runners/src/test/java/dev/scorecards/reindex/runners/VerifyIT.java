@@ -220,7 +220,7 @@ class VerifyIT {
   }
 
   private static int cli(String... args) {
-    String[] all = new String[args.length + 10];
+    String[] all = new String[args.length + 12];
     System.arraycopy(args, 0, all, 0, args.length);
     String[] rest = {
       "--mode",
@@ -231,6 +231,8 @@ class VerifyIT {
       END.toString(),
       "--pg-url",
       TestDatabases.postgres().jdbcUrl(),
+      "--ch-url",
+      TestDatabases.CH_URL,
       "--ch-database",
       DATABASE
     };
