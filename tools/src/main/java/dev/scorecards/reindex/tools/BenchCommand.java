@@ -448,14 +448,7 @@ public class BenchCommand implements Callable<Integer> {
     // untimed step sent (the run that fills the window before the verification) is counted.
     long since = Instant.now().getEpochSecond() + 1;
     Thread.sleep(Math.max(0, since * 1000 - System.currentTimeMillis()));
-    Path timing = Files.createTempFile("reindex-bench", ".time");
-    List<String> timed =
-        new ArrayList<>(List.of("/usr/bin/time", "-f", "%e %U %S %M", "-o", timing.toString()));
-    timed.addAll(command);
-    run(timed);
-    String[] t =
-        Files.readString(timing).strip().lines().reduce((a, b) -> b).orElseThrow().split(" ");
-    Files.delete(timing);
+    String[] t = timed(command);
     target.execute("SYSTEM FLUSH LOGS");
     long inserts =
         target.count(
@@ -500,6 +493,23 @@ public class BenchCommand implements Callable<Integer> {
     return m;
   }
 
+  /**
+   * Wall, user and system seconds and peak RSS (KB) of {@code command} under /usr/bin/time. Its
+   * figures go through a temporary file, deleted whether the command succeeds or not.
+   */
+  static String[] timed(List<String> command) throws Exception {
+    Path timing = Files.createTempFile("reindex-bench", ".time");
+    try {
+      List<String> timed =
+          new ArrayList<>(List.of("/usr/bin/time", "-f", "%e %U %S %M", "-o", timing.toString()));
+      timed.addAll(command);
+      run(timed);
+      return Files.readString(timing).strip().lines().reduce((a, b) -> b).orElseThrow().split(" ");
+    } finally {
+      Files.deleteIfExists(timing);
+    }
+  }
+
   private static void run(List<String> command) throws Exception {
     Process p =
         new ProcessBuilder(command)
@@ -511,8 +521,12 @@ public class BenchCommand implements Callable<Integer> {
           "the benchmark step failed (exit "
               + p.exitValue()
               + "): "
-              + String.join(" ", command).substring(0, 200));
+              + abbreviate(String.join(" ", command)));
     }
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() > 200 ? s.substring(0, 200) + "..." : s;
   }
 
   private void print(Map<String, Map<String, Object>> results) {
