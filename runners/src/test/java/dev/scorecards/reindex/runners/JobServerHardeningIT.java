@@ -399,6 +399,51 @@ class JobServerHardeningIT {
     return new String[] {Integer.toString(p.exitValue()), out};
   }
 
+  /** What `serve` printed until it listened (or ended within a minute); then it is stopped. */
+  private static String serveUntilListening(Path tokensFile, String... args) throws Exception {
+    List<String> command =
+        new ArrayList<>(List.of("java", "-jar", ReindexProcess.JAR.toString(), "serve"));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("REINDEX_"));
+    pb.environment().put("REINDEX_TOKENS_FILE", tokensFile.toString());
+    Process p = pb.start();
+    StringBuilder out = new StringBuilder();
+    try (java.io.BufferedReader lines =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = lines.readLine()) != null) {
+        out.append(line).append('\n');
+        if (line.contains("reindex serve: listening on")) {
+          break;
+        }
+      }
+    } finally {
+      p.destroy();
+      assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+    return out.toString();
+  }
+
+  private static int freePort() throws Exception {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Test
+  @Timeout(180)
+  void beyondLoopbackWithoutTlsServeWarnsThatTokensCrossTheNetworkInClear() throws Exception {
+    String wide =
+        serveUntilListening(tokens, "--bind", "0.0.0.0", "--port", Integer.toString(freePort()));
+    assertThat(wide)
+        .contains("reindex serve: WARNING: listening on 0.0.0.0 without TLS")
+        .contains("reindex serve: listening on http://0.0.0.0:");
+    String loopback = serveUntilListening(tokens, "--port", Integer.toString(freePort()));
+    assertThat(loopback).contains("reindex serve: listening on http://").doesNotContain("WARNING");
+  }
+
   @Test
   @Timeout(120)
   void serveRefusesABusyPortAnUnknownAddressAndAMissingTokensFileInOneSentence(@TempDir Path dir)
