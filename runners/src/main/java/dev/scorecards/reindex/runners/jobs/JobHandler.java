@@ -127,6 +127,7 @@ public final class JobHandler implements AutoCloseable {
   private final Map<String, java.util.concurrent.Future<?>> running = new ConcurrentHashMap<>();
   private final Store store;
   private final int maxPending;
+  private volatile boolean closing;
 
   /**
    * {@code settings} are the server's: a job's payload overrides the window and job settings. Jobs
@@ -144,14 +145,7 @@ public final class JobHandler implements AutoCloseable {
       JobState loaded =
           s.status().finished()
               ? s
-              : s.with(
-                  Status.FAILED,
-                  s.done(),
-                  s.total(),
-                  null,
-                  "the job server stopped while the job was "
-                      + s.status()
-                      + "; submit it again (its run resumes where it stopped)");
+              : s.with(Status.FAILED, s.done(), s.total(), null, stoppedWhile(s.status()));
       if (loaded != s) {
         store.save(loaded);
       }
@@ -300,11 +294,21 @@ public final class JobHandler implements AutoCloseable {
                               : s.with(Status.RUNNING, done, total, null, null)));
       update(state, s -> s.with(Status.SUCCEEDED, s.total(), s.total(), counts, null));
     } catch (Throwable e) {
-      String reason = dev.scorecards.reindex.runners.ExitCodes.message(e);
+      // Interrupted because the server is closing: say so, as a restarted server would.
+      String reason =
+          closing
+              ? stoppedWhile(Status.RUNNING)
+              : dev.scorecards.reindex.runners.ExitCodes.message(e);
       update(state, s -> s.with(Status.FAILED, s.done(), s.total(), null, reason));
     } finally {
       running.remove(state.get().id());
     }
+  }
+
+  private static String stoppedWhile(Status status) {
+    return "the job server stopped while the job was "
+        + status
+        + "; submit it again (its run resumes where it stopped)";
   }
 
   static String abbreviate(String id) {
@@ -318,6 +322,7 @@ public final class JobHandler implements AutoCloseable {
 
   @Override
   public void close() {
+    closing = true;
     worker.shutdownNow();
   }
 }
