@@ -41,6 +41,14 @@ final class FlinkJobJar {
 
   private FlinkJobJar() {}
 
+  /** Beside the bundled jar, or the temporary directory when that is not writable. */
+  private static Path dirBeside(Path bundled) {
+    Path dir = bundled.getParent();
+    return dir != null && Files.isWritable(dir)
+        ? dir
+        : Path.of(System.getProperty("java.io.tmpdir"));
+  }
+
   /** Whether an entry of the bundled jar goes into the job's jar. */
   static boolean kept(String entry) {
     String name = entry.replaceFirst("^META-INF/versions/\\d+/", "");
@@ -55,10 +63,7 @@ final class FlinkJobJar {
               + "-"
               + Long.toHexString(Files.getLastModifiedTime(bundled).toMillis());
       String name = "reindex-flink-job-" + key + ".jar";
-      Path dir = bundled.getParent();
-      if (dir == null || !Files.isWritable(dir)) {
-        dir = Path.of(System.getProperty("java.io.tmpdir"));
-      }
+      Path dir = dirBeside(bundled);
       Path jar = dir.resolve(name);
       if (Files.isRegularFile(jar)) {
         return jar;
@@ -94,10 +99,7 @@ final class FlinkJobJar {
    */
   static synchronized Path empty(Path bundled) {
     try {
-      Path dir = bundled.getParent();
-      if (dir == null || !Files.isWritable(dir)) {
-        dir = Path.of(System.getProperty("java.io.tmpdir"));
-      }
+      Path dir = dirBeside(bundled);
       Path jar = dir.resolve("reindex-flink-empty.jar");
       if (!Files.isRegularFile(jar)) {
         Path tmp = Files.createTempFile(dir, "reindex-flink-empty", ".tmp");

@@ -383,17 +383,22 @@ class JobServerHardeningIT {
         .doesNotContain("attempt 2");
   }
 
-  /**
-   * {@code reindex serve ARGS} from the bundled jar with this tokens file: exit code and output.
-   */
-  private static String[] serve(Path tokensFile, String... args) throws Exception {
+  /** {@code reindex serve ARGS} from the bundled jar with this tokens file, output merged. */
+  private static Process startServe(Path tokensFile, String... args) throws Exception {
     List<String> command =
         new ArrayList<>(List.of("java", "-jar", ReindexProcess.JAR.toString(), "serve"));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().keySet().removeIf(k -> k.startsWith("REINDEX_"));
     pb.environment().put("REINDEX_TOKENS_FILE", tokensFile.toString());
-    Process p = pb.start();
+    return pb.start();
+  }
+
+  /**
+   * {@code reindex serve ARGS} from the bundled jar with this tokens file: exit code and output.
+   */
+  private static String[] serve(Path tokensFile, String... args) throws Exception {
+    Process p = startServe(tokensFile, args);
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     return new String[] {Integer.toString(p.exitValue()), out};
@@ -401,13 +406,7 @@ class JobServerHardeningIT {
 
   /** What `serve` printed until it listened (or ended within a minute); then it is stopped. */
   private static String serveUntilListening(Path tokensFile, String... args) throws Exception {
-    List<String> command =
-        new ArrayList<>(List.of("java", "-jar", ReindexProcess.JAR.toString(), "serve"));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-    pb.environment().keySet().removeIf(k -> k.startsWith("REINDEX_"));
-    pb.environment().put("REINDEX_TOKENS_FILE", tokensFile.toString());
-    Process p = pb.start();
+    Process p = startServe(tokensFile, args);
     StringBuilder out = new StringBuilder();
     try (java.io.BufferedReader lines =
         new java.io.BufferedReader(
