@@ -88,7 +88,6 @@ public final class ExitCodes {
         failure instanceof ResumableReindex.RunFailedException
             ? failure.getMessage()
             : Failures.describe(failure);
-    return Failures.redact(
-        message, System.getenv("REINDEX_PG_PASSWORD"), System.getenv("REINDEX_CH_PASSWORD"));
+    return Failures.redact(message, Setting.secretValues(System.getenv()));
   }
 }

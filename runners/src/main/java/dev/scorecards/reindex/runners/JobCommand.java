@@ -13,10 +13,14 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code reindex job ...}: a client of {@code reindex serve}, and the tokens it needs. */
 @Command(
@@ -25,10 +29,35 @@ import picocli.CommandLine.Parameters;
     description = "Submit a job to the job handler, or look at one.",
     subcommands = {JobCommand.Submit.class, JobCommand.Status.class, JobCommand.NewToken.class})
 public class JobCommand {
-  static final String SERVER = "${env:REINDEX_SERVER:-http://127.0.0.1:18080}";
+  /** A {@code job} subcommand that talks to the job handler. */
+  abstract static class Client implements CliSettings.Command {
+    @Spec CommandSpec spec;
 
-  static String token() {
-    String token = System.getenv("REINDEX_TOKEN");
+    @Override
+    public Set<Setting.Group> settingGroups() {
+      return EnumSet.of(Setting.Group.CLIENT);
+    }
+
+    @Override
+    public CommandSpec spec() {
+      return spec;
+    }
+
+    /** The job handler's address with {@code path} appended. */
+    URI server(String path) {
+      String server = settings().text(Setting.JOB_SERVER).strip();
+      while (server.endsWith("/")) {
+        server = server.substring(0, server.length() - 1);
+      }
+      return URI.create(server + path);
+    }
+
+    int send(HttpRequest.Builder request) throws Exception {
+      return JobCommand.send(request, settings().text(Setting.TOKEN));
+    }
+  }
+
+  static String token(String token) {
     if (token == null || token.isBlank()) {
       throw new IllegalArgumentException("REINDEX_TOKEN must hold your bearer token");
     }
@@ -40,14 +69,14 @@ public class JobCommand {
     return token.strip();
   }
 
-  static int send(HttpRequest.Builder request) throws Exception {
+  static int send(HttpRequest.Builder request, String token) throws Exception {
     HttpResponse<String> response =
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(10))
             .build()
             .send(
                 request
-                    .header("Authorization", "Bearer " + token())
+                    .header("Authorization", "Bearer " + token(token))
                     .timeout(Duration.ofSeconds(30))
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -62,15 +91,9 @@ public class JobCommand {
       mixinStandardHelpOptions = true,
       description =
           "Submit a process reindex; the file holds a ReindexProcessScorecardsPayload or a whole Job, as proto JSON.")
-  static class Submit implements Callable<Integer> {
+  static class Submit extends Client implements Callable<Integer> {
     @Option(names = "--payload", required = true, description = "the JSON file")
     Path payload;
-
-    @Option(
-        names = "--server",
-        defaultValue = SERVER,
-        description = "the job handler (env REINDEX_SERVER; default: ${DEFAULT-VALUE})")
-    String server;
 
     @Override
     public Integer call() throws Exception {
@@ -90,26 +113,20 @@ public class JobCommand {
                 .build();
       }
       return send(
-          HttpRequest.newBuilder(URI.create(server + "/v1/jobs"))
+          HttpRequest.newBuilder(server("/v1/jobs"))
               .header("Content-Type", "application/json")
               .POST(HttpRequest.BodyPublishers.ofString(JsonFormat.printer().print(job))));
     }
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true, description = "Show a job's state.")
-  static class Status implements Callable<Integer> {
+  static class Status extends Client implements Callable<Integer> {
     @Parameters(index = "0", description = "the job id")
     String id;
 
-    @Option(
-        names = "--server",
-        defaultValue = SERVER,
-        description = "the job handler (env REINDEX_SERVER; default: ${DEFAULT-VALUE})")
-    String server;
-
     @Override
     public Integer call() throws Exception {
-      return send(HttpRequest.newBuilder(URI.create(server + "/v1/jobs/" + id)).GET());
+      return send(HttpRequest.newBuilder(server("/v1/jobs/" + id)).GET());
     }
   }
 

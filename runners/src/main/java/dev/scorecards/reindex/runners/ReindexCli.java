@@ -44,14 +44,12 @@ public final class ReindexCli implements Runnable {
           int code = ExitCodes.of(e);
           PrintWriter err = commandLine.getErr();
           err.println("reindex: " + ExitCodes.message(e));
-          if (System.getenv("REINDEX_DEBUG") != null) {
+          if (System.getenv(Setting.DEBUG.env) != null) {
             java.io.StringWriter trace = new java.io.StringWriter();
             e.printStackTrace(new PrintWriter(trace));
             err.print(
                 dev.scorecards.reindex.run.Failures.redact(
-                    trace.toString(),
-                    System.getenv("REINDEX_PG_PASSWORD"),
-                    System.getenv("REINDEX_CH_PASSWORD")));
+                    trace.toString(), Setting.secretValues(System.getenv())));
           }
           err.flush();
           return code;

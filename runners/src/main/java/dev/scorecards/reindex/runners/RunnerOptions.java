@@ -83,13 +83,13 @@ public final class RunnerOptions {
         throw new IllegalArgumentException(
             "the pipeline option '" + arg + "' is not of the form --name=value");
       }
-      for (Setting secret : List.of(Setting.PG_PASSWORD, Setting.CH_PASSWORD)) {
-        String password = env.get(secret.env);
+      for (Setting secret : Setting.values()) {
+        String password = secret.secret() ? env.get(secret.env) : null;
         if (password != null && !password.isEmpty() && arg.contains(password)) {
           throw new IllegalArgumentException(
               "a pipeline option carries the value of "
                   + secret.env
-                  + ": passwords must never be pipeline options (Beam publishes them)");
+                  + ": secrets must never be pipeline options (Beam publishes them)");
         }
       }
     }

@@ -8,6 +8,8 @@ import dev.scorecards.reindex.runners.schedule.Scheduler;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,16 +33,17 @@ public class ScheduleCommand extends ReindexCommand implements Callable<Integer>
       description = "stop after this many runs (default: 0, never)")
   int maxRuns;
 
-  @Option(
-      names = "--state-file",
-      defaultValue = "${env:REINDEX_SCHEDULE_STATE:-.local/schedule-state.properties}",
-      description =
-          "where the end of the last successful run is kept (env REINDEX_SCHEDULE_STATE; default: ${DEFAULT-VALUE})")
-  Path stateFile;
+  @Override
+  public Set<Setting.Group> settingGroups() {
+    Set<Setting.Group> groups = EnumSet.copyOf(Setting.Group.REINDEX);
+    groups.add(Setting.Group.SCHEDULE);
+    return groups;
+  }
 
   @Override
   public Integer call() throws Exception {
     Settings settings = settings();
+    Path stateFile = Path.of(settings.text(Setting.SCHEDULE_STATE).strip());
     ReindexSettings effective = job(settings);
     Launch launch = launch(settings);
     RunnerOptions runner = launch.runner();

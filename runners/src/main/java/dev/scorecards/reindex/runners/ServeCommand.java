@@ -15,7 +15,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code reindex serve}: the admin-only job handler over HTTP. */
@@ -30,7 +29,12 @@ public class ServeCommand implements Callable<Integer>, CliSettings.Command {
   @Override
   public Set<Setting.Group> settingGroups() {
     return java.util.EnumSet.of(
-        Setting.Group.JOB, Setting.Group.CONNECTION, Setting.Group.RUNNER, Setting.Group.TUNING);
+        Setting.Group.JOB,
+        Setting.Group.CONNECTION,
+        Setting.Group.RUNNER,
+        Setting.Group.TUNING,
+        Setting.Group.DIAGNOSTICS,
+        Setting.Group.SERVE);
   }
 
   @Override
@@ -38,32 +42,27 @@ public class ServeCommand implements Callable<Integer>, CliSettings.Command {
     return spec;
   }
 
-  @Option(
-      names = "--bind",
-      defaultValue = "127.0.0.1",
-      description = "address to listen on (default: ${DEFAULT-VALUE}, loopback)")
-  String bind;
-
-  @Option(
-      names = "--port",
-      defaultValue = "${env:REINDEX_SERVE_PORT:-18080}",
-      description = "port (env REINDEX_SERVE_PORT; default: ${DEFAULT-VALUE})")
-  int port;
-
   @Override
   public Integer call() throws Exception {
-    String tokensFile = System.getenv("REINDEX_TOKENS_FILE");
-    if (tokensFile == null || tokensFile.isBlank()) {
-      throw new IllegalArgumentException(
-          "REINDEX_TOKENS_FILE must name the tokens file (lines '<sha256 of token> <caller> <role>')");
-    }
-    Tokens tokens = Tokens.watching(Path.of(tokensFile));
     Settings settings = settings();
+    String tokensFile = settings.text(Setting.TOKENS_FILE);
+    if (tokensFile == null) {
+      throw new IllegalArgumentException(
+          "--tokens-file or REINDEX_TOKENS_FILE must name the tokens file"
+              + " (lines '<sha256 of token> <caller> <role>')");
+    }
+    String bind = settings.text(Setting.SERVE_BIND).strip();
+    int port = settings.integer(Setting.SERVE_PORT, 0, 65535);
+    Tokens tokens = Tokens.watching(Path.of(tokensFile));
     Launch launch = Launch.of(settings, java.util.List.of(), System.getenv());
     InetSocketAddress address = new InetSocketAddress(bind, port);
     if (address.isUnresolved()) {
       throw new IllegalArgumentException(
-          "the address to listen on, --bind " + bind + ", does not resolve");
+          "the address to listen on, "
+              + settings.source(Setting.SERVE_BIND)
+              + " "
+              + bind
+              + ", does not resolve");
     }
     JobHandler handler =
         new JobHandler(
@@ -76,13 +75,14 @@ public class ServeCommand implements Callable<Integer>, CliSettings.Command {
                     launch.postgres().password(),
                     launch.clickHouse().password())),
             JobHandler.DEFAULT_MAX_PENDING);
-    String keyStore = System.getenv("REINDEX_TLS_KEYSTORE");
+    String keyStore = settings.text(Setting.TLS_KEYSTORE);
+    String keyStorePassword = settings.text(Setting.TLS_KEYSTORE_PASSWORD);
     javax.net.ssl.SSLContext tls =
-        keyStore == null || keyStore.isBlank()
+        keyStore == null
             ? null
             : JobServer.tls(
                 Path.of(keyStore),
-                System.getenv().getOrDefault("REINDEX_TLS_KEYSTORE_PASSWORD", "").toCharArray());
+                (keyStorePassword == null ? "" : keyStorePassword).toCharArray());
     JobServer server;
     try {
       server = new JobServer(address, tokens, handler, tls);

@@ -71,7 +71,7 @@ public enum Setting {
       "jdbc:postgresql://127.0.0.1:55432/reindex",
       "PostgreSQL JDBC URL"),
   PG_USER(Group.CONNECTION, "--pg-user", "REINDEX_PG_USER", "reindex", "PostgreSQL user"),
-  PG_PASSWORD(Group.CONNECTION, null, "REINDEX_PG_PASSWORD", null, "PostgreSQL password"),
+  PG_PASSWORD(Group.CONNECTION, null, "REINDEX_PG_PASSWORD", null, "PostgreSQL password", true),
   CH_URL(
       Group.CONNECTION,
       "--ch-url",
@@ -85,7 +85,7 @@ public enum Setting {
       "reindex",
       "ClickHouse database (a plain identifier)"),
   CH_USER(Group.CONNECTION, "--ch-user", "REINDEX_CH_USER", "default", "ClickHouse user"),
-  CH_PASSWORD(Group.CONNECTION, null, "REINDEX_CH_PASSWORD", null, "ClickHouse password"),
+  CH_PASSWORD(Group.CONNECTION, null, "REINDEX_CH_PASSWORD", null, "ClickHouse password", true),
   CH_CLUSTER(
       Group.CONNECTION,
       "--ch-cluster",
@@ -166,7 +166,45 @@ public enum Setting {
       "--max-partitions",
       "REINDEX_MAX_PARTITIONS",
       "64",
-      "most partitions of the range read");
+      "most partitions of the range read"),
+  DEBUG(
+      Group.DIAGNOSTICS,
+      null,
+      "REINDEX_DEBUG",
+      null,
+      "set (to anything): whole stack traces and statements on standard error",
+      false),
+
+  SERVE_BIND(Group.SERVE, "--bind", "REINDEX_SERVE_BIND", "127.0.0.1", "address to listen on"),
+  SERVE_PORT(
+      Group.SERVE, "--port", "REINDEX_SERVE_PORT", "18080", "port to listen on (0: any free one)"),
+  TOKENS_FILE(
+      Group.SERVE,
+      "--tokens-file",
+      "REINDEX_TOKENS_FILE",
+      null,
+      "required: lines `<sha256 of token> <caller> <role>`"),
+  TLS_KEYSTORE(
+      Group.SERVE,
+      "--tls-keystore",
+      "REINDEX_TLS_KEYSTORE",
+      null,
+      "a PKCS#12 key store: serve HTTPS"),
+  TLS_KEYSTORE_PASSWORD(
+      Group.SERVE, null, "REINDEX_TLS_KEYSTORE_PASSWORD", null, "the key store's password", true),
+  SCHEDULE_STATE(
+      Group.SCHEDULE,
+      "--state-file",
+      "REINDEX_SCHEDULE_STATE",
+      ".local/schedule-state.properties",
+      "where each mode's last successful end is kept"),
+  JOB_SERVER(
+      Group.CLIENT,
+      "--server",
+      "REINDEX_SERVER",
+      "http://127.0.0.1:18080",
+      "the job handler's URL"),
+  TOKEN(Group.CLIENT, null, "REINDEX_TOKEN", null, "your bearer token for `job`", true);
 
   /** Which settings a command takes. */
   public enum Group {
@@ -179,9 +217,22 @@ public enum Setting {
     /** Which Beam runner executes the pipeline. */
     RUNNER,
     /** Sizes of the pipeline's steps. */
-    TUNING;
+    TUNING,
+    /** What the tool tells about itself. */
+    DIAGNOSTICS,
+    /** The job handler ({@code serve}). */
+    SERVE,
+    /** The scheduler ({@code schedule}). */
+    SCHEDULE,
+    /** The job handler's client ({@code job}). */
+    CLIENT;
 
-    public static final Set<Group> REINDEX = EnumSet.allOf(Group.class);
+    /** What launching a reindex reads, wherever it is launched from. */
+    public static final Set<Group> REINDEX =
+        EnumSet.of(WINDOW, JOB, CONNECTION, RUNNER, TUNING, DIAGNOSTICS);
+
+    /** The services around the reindex, in the table of their own. */
+    public static final Set<Group> SERVICES = EnumSet.of(SERVE, SCHEDULE, CLIENT);
   }
 
   public final Group group;
@@ -196,22 +247,52 @@ public enum Setting {
 
   public final String description;
 
+  private final boolean secret;
+
   Setting(Group group, String flag, String env, String defaultValue, String description) {
+    this(group, flag, env, defaultValue, description, false);
+  }
+
+  Setting(
+      Group group,
+      String flag,
+      String env,
+      String defaultValue,
+      String description,
+      boolean secret) {
+    if (secret && flag != null) {
+      throw new IllegalArgumentException(env + ": a secret never has a flag (argv is visible)");
+    }
     this.group = group;
     this.flag = flag;
     this.env = env;
     this.defaultValue = defaultValue;
     this.description = description;
+    this.secret = secret;
   }
 
-  /** Passwords: taken from the environment only, never printed, never in pipeline options. */
+  /**
+   * Passwords and tokens: taken from the environment only, never printed, never in pipeline
+   * options, redacted from every message.
+   */
   public boolean secret() {
-    return flag == null;
+    return secret;
   }
 
   /** A flag that takes no value: given means true. */
   public boolean isSwitch() {
     return this == CLEAN_UP_BEFORE_WRITE || this == WAIT_FOR_LOCK;
+  }
+
+  /** The values the environment gives the secret settings: what every message must not show. */
+  public static String[] secretValues(java.util.Map<String, String> env) {
+    List<String> out = new ArrayList<>();
+    for (Setting s : values()) {
+      if (s.secret && env.get(s.env) != null) {
+        out.add(env.get(s.env));
+      }
+    }
+    return out.toArray(new String[0]);
   }
 
   /** How the setting is named in messages about its value: the flag, or the variable. */
@@ -230,12 +311,12 @@ public enum Setting {
     return out;
   }
 
-  /** The README's configuration table. */
-  public static String markdownTable() {
+  /** A README table of the settings of these groups. */
+  public static String markdownTable(Set<Group> groups) {
     StringBuilder out =
         new StringBuilder(
             "| Flag | Environment variable | Default | Meaning |\n|---|---|---|---|\n");
-    for (Setting s : values()) {
+    for (Setting s : of(groups)) {
       out.append("| ")
           .append(s.flag == null ? "(environment only)" : "`" + s.flag + "`")
           .append(" | `")

@@ -31,8 +31,8 @@ public final class Settings {
       String flag = s.flag == null ? null : flags.get(s);
       String fromEnv = env.get(s.env);
       requirePrintable(flag, s.flag);
-      // A password may hold anything: it is never printed.
-      if (s != Setting.PG_PASSWORD && s != Setting.CH_PASSWORD) {
+      // A secret may hold anything: it is never printed.
+      if (!s.secret()) {
         requirePrintable(fromEnv, s.env);
       }
       if (flag != null) {

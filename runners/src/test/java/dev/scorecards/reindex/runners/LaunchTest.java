@@ -164,8 +164,8 @@ class LaunchTest {
             "\n",
             launch.describe(
                 ReindexSettings.resolve(null, settings, Instant.parse("2026-06-01T00:00:00Z"))));
-    for (Setting s : Setting.values()) {
-      if (s.group != Setting.Group.CONNECTION) {
+    for (Setting s : Setting.of(Setting.Group.REINDEX)) {
+      if (s.group != Setting.Group.CONNECTION && s.group != Setting.Group.DIAGNOSTICS) {
         assertThat(described).contains(s.env);
       }
     }
@@ -173,20 +173,104 @@ class LaunchTest {
   }
 
   @Test
-  void theReadmeConfigurationTableIsTheDeclarations() throws Exception {
-    Path readme = Path.of("..", "README.md");
-    String text = Files.readString(readme);
-    String begin = "<!-- settings-table:begin -->\n";
-    String end = "<!-- settings-table:end -->";
-    String table = text.substring(text.indexOf(begin) + begin.length(), text.indexOf(end));
-    String expected = Setting.markdownTable();
+  void theReadmeConfigurationTablesAreTheDeclarations() throws Exception {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    assertReadmeTable(readme, "settings-table", Setting.Group.REINDEX);
+    assertReadmeTable(readme, "services-table", Setting.Group.SERVICES);
+  }
+
+  private static void assertReadmeTable(
+      String readme, String name, java.util.Set<Setting.Group> groups) throws Exception {
+    String begin = "<!-- " + name + ":begin -->\n";
+    String end = "<!-- " + name + ":end -->";
+    assertThat(readme).contains(begin).contains(end);
+    String table = readme.substring(readme.indexOf(begin) + begin.length(), readme.indexOf(end));
+    String expected = Setting.markdownTable(groups);
     if (!table.equals(expected)) {
-      Files.writeString(Path.of("target", "settings-table.md"), expected);
+      Files.writeString(Path.of("target", name + ".md"), expected);
     }
     assertThat(table)
-        .as(
-            "README.md's configuration table (the expected one is in runners/target/settings-table.md)")
+        .as("README.md's " + name + " (the expected one is in runners/target/" + name + ".md)")
         .isEqualTo(expected);
+  }
+
+  @Test
+  void everyEnvironmentVariableTheToolReadsIsDeclared() throws Exception {
+    java.util.Set<String> declared = new java.util.HashSet<>();
+    for (Setting s : Setting.values()) {
+      declared.add(s.env);
+    }
+    java.util.regex.Pattern read = java.util.regex.Pattern.compile("\"(REINDEX_[A-Z0-9_]+)\"");
+    List<String> undeclared = new java.util.ArrayList<>();
+    for (String module : List.of("pipeline", "verify", "runners")) {
+      try (var files = Files.walk(Path.of("..", module, "src", "main", "java"))) {
+        for (Path file :
+            (Iterable<Path>) files.filter(f -> f.toString().endsWith(".java"))::iterator) {
+          java.util.regex.Matcher m = read.matcher(Files.readString(file));
+          while (m.find()) {
+            if (!declared.contains(m.group(1))) {
+              undeclared.add(file.getFileName() + ": " + m.group(1));
+            }
+          }
+        }
+      }
+    }
+    assertThat(undeclared).isEmpty();
+  }
+
+  @Test
+  void everyCommandThatTakesSettingsHasTheFlagsOfItsGroupsAndNoOthers() {
+    CommandLine cli = ReindexCli.commandLine();
+    CommandLine submit = cli.getSubcommands().get("job").getSubcommands().get("submit");
+    assertThat(submit.getCommandSpec().findOption("--server")).isNotNull();
+    assertThat(submit.getCommandSpec().findOption("--pg-url")).isNull();
+    CommandLine serve = cli.getSubcommands().get("serve");
+    for (String flag : List.of("--bind", "--port", "--tokens-file", "--tls-keystore")) {
+      assertThat(serve.getCommandSpec().findOption(flag)).as(flag).isNotNull();
+    }
+    assertThat(serve.getCommandSpec().findOption("--state-file")).isNull();
+    assertThat(cli.getSubcommands().get("schedule").getCommandSpec().findOption("--state-file"))
+        .isNotNull();
+    assertThat(cli.getSubcommands().get("run").getCommandSpec().findOption("--state-file"))
+        .isNull();
+  }
+
+  @Test
+  void serveRefusesAMissingTokensFileAndABadPortInOneSentenceBeforeTouchingAnything() {
+    java.io.StringWriter err = new java.io.StringWriter();
+    CommandLine cli = ReindexCli.commandLine();
+    cli.setErr(new java.io.PrintWriter(err));
+    if (System.getenv("REINDEX_TOKENS_FILE") == null) {
+      assertThat(cli.execute("serve")).isEqualTo(ExitCodes.USAGE);
+      assertThat(err.toString())
+          .contains("--tokens-file or REINDEX_TOKENS_FILE must name the tokens file");
+    }
+    err.getBuffer().setLength(0);
+    assertThat(cli.execute("serve", "--tokens-file", "/nonexistent/tokens", "--port", "70000"))
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString().strip())
+        .isEqualTo("reindex: the serve port must be between 0 and 65535, not 70000 (--port)");
+  }
+
+  @Test
+  void secretsHaveNoFlagAndAreRedactedAndKeptOutOfPipelineOptions() {
+    for (Setting s : Setting.values()) {
+      if (s.secret()) {
+        assertThat(s.flag).as(s.env).isNull();
+      }
+    }
+    assertThat(Setting.TOKEN.secret()).isTrue();
+    assertThat(Setting.TLS_KEYSTORE_PASSWORD.secret()).isTrue();
+    assertThat(Setting.DEBUG.secret()).isFalse();
+    assertThat(Setting.secretValues(Map.of("REINDEX_TOKEN", "tok", "REINDEX_SERVER", "http://x")))
+        .containsExactly("tok");
+    RunCommand run = parse("run", "--", "--jobName=my-token-value");
+    assertThatThrownBy(
+            () ->
+                Launch.of(
+                    run.settings(), run.pipelineOptions, Map.of("REINDEX_TOKEN", "my-token-value")))
+        .hasMessageContaining("REINDEX_TOKEN")
+        .hasMessageNotContaining("my-token-value");
   }
 
   @Test
