@@ -57,7 +57,8 @@ public final class ExitCodes {
         return DIFFERENCES;
       }
       if (t instanceof ClickHouseClient.ClickHouseUnavailableException
-          || t instanceof Failures.HeartbeatTimeoutException) {
+          || t instanceof Failures.HeartbeatTimeoutException
+          || t instanceof java.net.ConnectException) {
         return UNREACHABLE;
       }
       if (t instanceof SQLException sql && isConnectionFailure(sql)) {

@@ -53,7 +53,15 @@ public class JobCommand {
     }
 
     int send(HttpRequest.Builder request) throws Exception {
-      return JobCommand.send(request, settings().text(Setting.TOKEN));
+      try {
+        return JobCommand.send(request, settings().text(Setting.TOKEN));
+      } catch (java.net.ConnectException | java.net.http.HttpConnectTimeoutException e) {
+        // The client's own exceptions carry no message: say which server did not answer.
+        throw new java.net.ConnectException(
+            "the job handler at "
+                + server("")
+                + " did not answer (is `reindex serve` running there? --server, REINDEX_SERVER)");
+      }
     }
   }
 

@@ -383,6 +383,56 @@ class JobServerHardeningIT {
         .doesNotContain("attempt 2");
   }
 
+  @Test
+  @Timeout(120)
+  void theJobClientSubmitsAndReadsAJobAndSaysWhenTheServerDoesNotAnswer(@TempDir Path dir)
+      throws Exception {
+    Path payload = dir.resolve("payload.json");
+    Files.writeString(payload, job("12"));
+    String url = "http://127.0.0.1:" + server.port() + "/";
+    String[] submitted =
+        jobCli("admin-token", "submit", "--payload", payload.toString(), "--server", url);
+    assertThat(submitted[0]).as(submitted[1]).isEqualTo("0");
+    java.util.regex.Matcher id =
+        java.util.regex.Pattern.compile("\"id\": ?\"([^\"]+)\"").matcher(submitted[1]);
+    assertThat(id.find()).as(submitted[1]).isTrue();
+    String[] status = jobCli("viewer-token", "status", id.group(1), "--server", url);
+    assertThat(status[0]).as(status[1]).isEqualTo("0");
+    assertThat(status[1]).contains(id.group(1)).containsPattern("PENDING|RUNNING");
+    String[] forbidden =
+        jobCli("viewer-token", "submit", "--payload", payload.toString(), "--server", url);
+    assertThat(forbidden[0]).as(forbidden[1]).isEqualTo(Integer.toString(ExitCodes.FAILED));
+
+    int closed = freePort();
+    String[] refused =
+        jobCli("admin-token", "status", id.group(1), "--server", "http://127.0.0.1:" + closed);
+    assertThat(refused[0]).as(refused[1]).isEqualTo(Integer.toString(ExitCodes.UNREACHABLE));
+    assertThat(refused[1].strip())
+        .isEqualTo(
+            "reindex: the job handler at http://127.0.0.1:"
+                + closed
+                + " did not answer (is `reindex serve` running there? --server, REINDEX_SERVER)");
+    String[] noToken = jobCli(null, "status", id.group(1), "--server", url);
+    assertThat(noToken[0]).isEqualTo(Integer.toString(ExitCodes.USAGE));
+    assertThat(noToken[1]).contains("REINDEX_TOKEN must hold your bearer token");
+  }
+
+  /** {@code reindex job ARGS} from the bundled jar with this token: exit code and output. */
+  private static String[] jobCli(String token, String... args) throws Exception {
+    List<String> command =
+        new ArrayList<>(List.of("java", "-jar", ReindexProcess.JAR.toString(), "job"));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("REINDEX_"));
+    if (token != null) {
+      pb.environment().put("REINDEX_TOKEN", token);
+    }
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    return new String[] {Integer.toString(p.exitValue()), out};
+  }
+
   /** {@code reindex serve ARGS} from the bundled jar with this tokens file, output merged. */
   private static Process startServe(Path tokensFile, String... args) throws Exception {
     List<String> command =
