@@ -109,9 +109,10 @@ public final class ClickHouseMapping {
     }
     return switch (column.kind()) {
       case STRING -> v.toString();
-      case INT32 -> ((Number) v).intValue();
+      // A value already of the column's type is kept: boxing it again would allocate per row.
+      case INT32 -> v instanceof Integer ? v : ((Number) v).intValue();
       case UINT8 -> v instanceof Boolean b ? flag(b) : (short) ((Number) v).intValue();
-      case FLOAT64 -> ((Number) v).doubleValue();
+      case FLOAT64 -> v instanceof Double ? v : ((Number) v).doubleValue();
       case DATETIME -> seconds((Instant) v);
     };
   }

@@ -30,8 +30,10 @@ public class WriteToClickHouse extends PTransform<PCollection<Row>, PDone> {
 
   /**
    * With {@code countedUpstream}, the step that hands the rows over counts them in its written
-   * counter (per batch, {@link JoinScores}) and no counting step is added: the DirectRunner
-   * extracts a step's metrics after every element, which made a per-row counting step costly.
+   * counter (per batch, {@link JoinScores}) and no step is added before the writer: the
+   * DirectRunner extracts a step's metrics and builds a windowed value after every element of every
+   * step. That upstream step also releases the job's holds ({@link JobClassLoader}) where the
+   * writer runs: on Flink they are chained in one task.
    */
   public WriteToClickHouse(
       ClickHouseTable table,
@@ -51,12 +53,10 @@ public class WriteToClickHouse extends PTransform<PCollection<Row>, PDone> {
   @Override
   public PDone expand(PCollection<Row> rows) {
     PCollection<Row> counted =
-        rows.apply(
-                countedUpstream ? "HandOver" : "Count",
-                ParDo.of(
-                    new HandOverFn(
-                        countedUpstream ? null : ReindexMetrics.writtenCounterOf(table))))
-            .setRowSchema(table.beamSchema());
+        countedUpstream
+            ? rows
+            : rows.apply("Count", ParDo.of(new CountFn(ReindexMetrics.writtenCounterOf(table))))
+                .setRowSchema(table.beamSchema());
     return counted.apply(
         "ClickHouseIO",
         ClickHouseIO.<Row>write(
@@ -70,14 +70,14 @@ public class WriteToClickHouse extends PTransform<PCollection<Row>, PDone> {
   }
 
   /**
-   * Hands rows to ClickHouseIO, counting them unless counted upstream; runs where the writer runs,
-   * so it lets go of what would keep a finished job in memory there ({@link JobClassLoader}).
+   * Counts the rows handed to ClickHouseIO; runs where the writer runs, so it lets go of what would
+   * keep a finished job in memory there ({@link JobClassLoader}).
    */
-  static class HandOverFn extends DoFn<Row, Row> {
+  static class CountFn extends DoFn<Row, Row> {
     private final Counter counter;
 
-    HandOverFn(String counterName) {
-      this.counter = counterName == null ? null : ReindexMetrics.counter(counterName);
+    CountFn(String counterName) {
+      this.counter = ReindexMetrics.counter(counterName);
     }
 
     @Setup
@@ -92,9 +92,7 @@ public class WriteToClickHouse extends PTransform<PCollection<Row>, PDone> {
 
     @ProcessElement
     public void processElement(@Element Row row, OutputReceiver<Row> out) {
-      if (counter != null) {
-        counter.inc();
-      }
+      counter.inc();
       out.output(row);
     }
   }

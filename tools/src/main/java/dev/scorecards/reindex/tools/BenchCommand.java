@@ -243,10 +243,9 @@ public class BenchCommand implements Callable<Integer> {
   /**
    * Empties the data tables for the next contender by dropping and creating them, not by TRUNCATE:
    * ClickHouse keeps every truncated or merged-away part, on disk and in the table's set of parts,
-   * for {@code old_parts_lifetime} (8 minutes), and B1's 16,000 INSERTs leave about 20,000 of them.
-   * With those still there, Flink took 13.6-14.7 s instead of 12.1-12.4 s (and 1.6 s more system
-   * CPU), and a B1 that followed another bench's B1 took 100-198 s instead of 70-80 s. A DROP
-   * removes them before the next contender starts (after B1: about a minute, untimed).
+   * for {@code old_parts_lifetime} (8 minutes), and B1's 16,000 INSERTs leave about 20,000 of them,
+   * which slow every later contender. A DROP removes them before the next contender starts (after
+   * B1: about a minute, untimed).
    */
   private void freshDataTables() throws Exception {
     for (String t : List.of("conversations", "scorecards", "scores")) {
