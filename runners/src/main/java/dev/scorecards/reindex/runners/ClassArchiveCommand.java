@@ -64,6 +64,52 @@ public class ClassArchiveCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
+  /**
+   * The training of the short commands' archive ({@code status}, {@code job}, {@code --help}): runs
+   * them in this process, their output discarded, against a port nothing listens on, so that their
+   * CLI, settings and HTTP client classes are archived without reaching any server.
+   */
+  @Command(
+      name = "short-command-training",
+      hidden = true,
+      description = "Runs the short commands against nothing (for their class-data archive).")
+  public static class ShortCommands implements Callable<Integer> {
+    static final String NOWHERE = "http://127.0.0.1:1";
+
+    @Override
+    public Integer call() {
+      java.io.PrintStream out = System.out;
+      java.io.PrintStream err = System.err;
+      java.io.PrintStream discard =
+          new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+      System.setOut(discard);
+      System.setErr(discard);
+      try {
+        for (List<String> args :
+            List.of(
+                List.of("--help"),
+                List.of("run", "--help"),
+                List.of("verify", "--help"),
+                List.of("serve", "--help"),
+                List.of("schedule", "--help"),
+                List.of("job", "submit", "--help"),
+                List.of("status", "--ch-url", NOWHERE),
+                List.of("status", "some-run", "--ch-url", NOWHERE),
+                List.of("job", "status", "some-job", "--server", NOWHERE),
+                List.of("job", "new-token", "--caller", "training", "--role", "VIEWER"))) {
+          picocli.CommandLine cli = ReindexCli.commandLine();
+          cli.setOut(new java.io.PrintWriter(discard));
+          cli.setErr(new java.io.PrintWriter(discard));
+          cli.execute(args.toArray(new String[0]));
+        }
+      } finally {
+        System.setOut(out);
+        System.setErr(err);
+      }
+      return ExitCodes.OK;
+    }
+  }
+
   private static List<Row> scorecards() {
     Instant t = Instant.parse("2026-01-01T00:00:00Z");
     List<Row> rows = new ArrayList<>();

@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       JobCommand.class,
       ScheduleCommand.class,
-      ClassArchiveCommand.class
+      ClassArchiveCommand.class,
+      ClassArchiveCommand.ShortCommands.class
     })
 public final class ReindexCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

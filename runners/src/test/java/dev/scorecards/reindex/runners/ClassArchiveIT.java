@@ -98,4 +98,55 @@ class ClassArchiveIT {
     Files.deleteIfExists(recording);
     Files.deleteIfExists(out);
   }
+
+  @Test
+  void theShortCommandsArchiveServesStatusWithTheRecorderOn() throws Exception {
+    Path shortJsa = Path.of("target", "reindex-short-commands.jsa").toAbsolutePath();
+    assumeTrue(
+        Files.isRegularFile(shortJsa)
+            && Files.getLastModifiedTime(shortJsa)
+                    .compareTo(Files.getLastModifiedTime(ReindexProcess.JAR))
+                >= 0,
+        "the short commands' class-data archive of this jar is made by ./reindex build");
+    TestDatabases.prepare();
+    Path classes = Files.createTempFile("reindex-short-classes-", ".log");
+    Path recording = Files.createTempFile("reindex-short-", ".jfr");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                "java",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-XX:SharedArchiveFile=" + shortJsa,
+                "-Xshare:on",
+                "-Xlog:cds=off",
+                "-Xlog:cds+dynamic=off",
+                "-Xlog:class+load=info:file=" + classes,
+                "-XX:StartFlightRecording=filename=" + recording,
+                "-jar",
+                ReindexProcess.JAR.toString(),
+                "status",
+                "--ch-url",
+                TestDatabases.CH_URL,
+                "--ch-database",
+                TestDatabases.DATABASE)
+            .redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("REINDEX_"));
+    Process process = pb.start();
+    String output = new String(process.getInputStream().readAllBytes());
+    assertThat(process.waitFor(1, TimeUnit.MINUTES)).isTrue();
+    assertThat(output).doesNotContain("A fatal error has been detected");
+    assertThat(process.exitValue()).as(output).isZero();
+    String loaded = Files.readString(classes);
+    // The commands, the settings and the HTTP client came from the archive (picocli's classes are
+    // of a class-file version too old to be archived).
+    assertThat(loaded)
+        .containsPattern(
+            "dev\\.scorecards\\.reindex\\.runners\\.StatusCommand source: shared objects file \\(top\\)")
+        .containsPattern(
+            "dev\\.scorecards\\.reindex\\.runners\\.Settings source: shared objects file \\(top\\)")
+        .containsPattern(
+            "jdk\\.internal\\.net\\.http\\.HttpClientImpl source: shared objects file");
+    Files.deleteIfExists(classes);
+    Files.deleteIfExists(recording);
+  }
 }
