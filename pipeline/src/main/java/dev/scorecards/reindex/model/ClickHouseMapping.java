@@ -82,7 +82,14 @@ public final class ClickHouseMapping {
     int next = 0;
     for (int i = 0; i < values.length; i++) {
       int from = SCORE_FROM_SCORECARD[i];
-      values[i] = from >= 0 ? copied(scorecard.getValue(from)) : value(columns.get(i), own[next++]);
+      if (from >= 0) {
+        values[i] = copied(scorecard.getValue(from));
+      } else {
+        // The scorecard's id string, equal to the score's (checked above): rows wait between
+        // steps, and a copy per score row was one more live string for every collection to move.
+        values[i] = next == SCORE_SCORECARD_ID ? scorecardId : value(columns.get(i), own[next]);
+        next++;
+      }
     }
     return Row.withSchema(ClickHouseTable.SCORES.beamSchema()).attachValues(values);
   }
