@@ -29,12 +29,7 @@ class ClassArchiveIT {
 
   @Test
   void aFlinkRunWithTheFlightRecorderOnUsesTheArchiveAndDoesNotCrash() throws Exception {
-    assumeTrue(
-        Files.isRegularFile(JSA)
-            && Files.getLastModifiedTime(JSA)
-                    .compareTo(Files.getLastModifiedTime(ReindexProcess.JAR))
-                >= 0,
-        "the class-data archive of this jar is made by ./reindex build");
+    assumeArchiveOfThisJar(JSA);
     TestDatabases.prepare();
     TestDatabases.emptyAll();
     try (Connection c = TestDatabases.postgres().connect()) {
@@ -102,12 +97,7 @@ class ClassArchiveIT {
   @Test
   void theShortCommandsArchiveServesStatusWithTheRecorderOn() throws Exception {
     Path shortJsa = Path.of("target", "reindex-short-commands.jsa").toAbsolutePath();
-    assumeTrue(
-        Files.isRegularFile(shortJsa)
-            && Files.getLastModifiedTime(shortJsa)
-                    .compareTo(Files.getLastModifiedTime(ReindexProcess.JAR))
-                >= 0,
-        "the short commands' class-data archive of this jar is made by ./reindex build");
+    assumeArchiveOfThisJar(shortJsa);
     TestDatabases.prepare();
     Path classes = Files.createTempFile("reindex-short-classes-", ".log");
     Path recording = Files.createTempFile("reindex-short-", ".jfr");
@@ -148,5 +138,15 @@ class ClassArchiveIT {
             "jdk\\.internal\\.net\\.http\\.HttpClientImpl source: shared objects file");
     Files.deleteIfExists(classes);
     Files.deleteIfExists(recording);
+  }
+
+  /** Runs a test only when {@code archive} was made from the jar under test (after it). */
+  private static void assumeArchiveOfThisJar(Path archive) throws java.io.IOException {
+    assumeTrue(
+        Files.isRegularFile(archive)
+            && Files.getLastModifiedTime(archive)
+                    .compareTo(Files.getLastModifiedTime(ReindexProcess.JAR))
+                >= 0,
+        archive.getFileName() + " is made from this jar by ./reindex build");
   }
 }
