@@ -44,7 +44,45 @@ public final class ReindexJob {
     /** Work was done since the last call: a batch joined, rows handed to a writer, rows deleted. */
     default void heartbeat() {}
 
+    /** The longest the caller waits for a {@link #heartbeat}: how often progress must be seen. */
+    default java.time.Duration heartbeatTimeout() {
+      return java.time.Duration.ofMinutes(5);
+    }
+
     default void finished() {}
+  }
+
+  /**
+   * Sees a job's progress from outside the runner while its {@code run()} blocks: Flink's attached
+   * submission returns only when the job has ended, so the pipeline's metrics, which the loop in
+   * {@link #runPipeline} reads for the heartbeat, show nothing of a chunk until then.
+   */
+  public interface Watch {
+    Watch NONE = (options, within, beat) -> Watching.NONE;
+
+    /**
+     * Starts watching the job about to run with {@code options}; {@code beat} on progress, seen
+     * often enough for a caller that waits {@code within} for it.
+     */
+    Watching start(PipelineOptions options, java.time.Duration within, Runnable beat);
+  }
+
+  /** A job being watched. */
+  public interface Watching extends AutoCloseable {
+    Watching NONE = () -> {};
+
+    /** The run was given up while its job may still run (an abandoned attempt): stop the job. */
+    default void cancelJob() {}
+
+    @Override
+    void close();
+  }
+
+  private static volatile Watch watch = Watch.NONE;
+
+  /** The watch of every later pipeline run in this process (the runner's, set by the CLI). */
+  public static void watchWith(Watch w) {
+    watch = java.util.Objects.requireNonNull(w);
   }
 
   /** How long the accounting waits for every replica of a cluster to hold what was written. */
@@ -141,7 +179,16 @@ public final class ReindexJob {
     PartitionPlan plan = partitionPlan(config, counted);
 
     long pipelineBegan = System.nanoTime();
-    PipelineResult result = ReindexPipeline.build(config, plan, version, options).run();
+    PipelineResult result;
+    try (Watching watching =
+        watch.start(options, progress.heartbeatTimeout(), progress::heartbeat)) {
+      try {
+        result = ReindexPipeline.build(config, plan, version, options).run();
+      } catch (RuntimeException | Error e) {
+        watching.cancelJob();
+        throw e;
+      }
+    }
     progress.running(result);
     progress.started(counted);
     try {

@@ -575,6 +575,11 @@ public final class ResumableReindex {
                     }
 
                     @Override
+                    public Duration heartbeatTimeout() {
+                      return policy.heartbeatTimeout();
+                    }
+
+                    @Override
                     public void advanced(long scorecardsDone) {
                       listener.progress(before + scorecardsDone, total);
                     }

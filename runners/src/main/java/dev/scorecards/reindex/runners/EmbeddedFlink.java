@@ -2,6 +2,7 @@ package dev.scorecards.reindex.runners;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -13,6 +14,7 @@ import org.apache.flink.configuration.BatchExecutionOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.PipelineExecutor;
@@ -54,6 +56,8 @@ public final class EmbeddedFlink {
 
   /** The clusters of this process: at most one idle, any number lent. */
   private static final Deque<Cluster> IDLE = new ArrayDeque<>();
+
+  private static final java.util.Set<Cluster> LENT = new java.util.HashSet<>();
 
   private static Configuration base;
   private static CompletableFuture<Cluster> starting;
@@ -103,6 +107,11 @@ public final class EmbeddedFlink {
       c.set(BatchExecutionOptions.ADAPTIVE_AUTO_PARALLELISM_ENABLED, false);
     }
     c.set(RestOptions.BIND_PORT, "0");
+    // The heartbeat reads a running job's progress from its REST metrics (FlinkProgressWatch):
+    // fetched from the task manager every second instead of every 10.
+    if (!c.contains(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL)) {
+      c.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, 1000L);
+    }
     base = c;
     ContextInstaller.install(
         conf -> {
@@ -130,6 +139,24 @@ public final class EmbeddedFlink {
               t.setDaemon(true);
               t.start();
             });
+  }
+
+  /** The REST addresses of this process's clusters, idle or running a job. */
+  static List<String> restAddresses() {
+    List<Cluster> all;
+    synchronized (EmbeddedFlink.class) {
+      all = new java.util.ArrayList<>(IDLE);
+      all.addAll(LENT);
+    }
+    List<String> addresses = new java.util.ArrayList<>();
+    for (Cluster c : all) {
+      try {
+        addresses.add(c.cluster().getRestAddress().get(10, TimeUnit.SECONDS).toString());
+      } catch (Exception e) {
+        // Closing or not started: it runs no job to watch.
+      }
+    }
+    return addresses;
   }
 
   /** How many clusters this process started. */
@@ -184,13 +211,18 @@ public final class EmbeddedFlink {
         c = IDLE.pollFirst();
       }
       if (c == null) {
-        return start(slots);
+        return lent(start(slots));
       }
       if (c.slots() >= slots && c.cluster().isRunning() && allJobsEnded(c.cluster())) {
-        return c;
+        return lent(c);
       }
       c.cluster().closeAsync();
     }
+  }
+
+  private static synchronized Cluster lent(Cluster c) {
+    LENT.add(c);
+    return c;
   }
 
   private static boolean allJobsEnded(MiniCluster cluster) {
@@ -206,6 +238,7 @@ public final class EmbeddedFlink {
   private static void release(Cluster c) {
     boolean keep;
     synchronized (EmbeddedFlink.class) {
+      LENT.remove(c);
       keep = IDLE.isEmpty() && base != null;
       if (keep) {
         IDLE.addFirst(c);
@@ -278,6 +311,9 @@ public final class EmbeddedFlink {
                 MiniClusterJobClient.JobFinalizationBehavior.NOTHING));
       } catch (Exception e) {
         // Not handed back: a cluster that failed a submission is not trusted with the next.
+        synchronized (EmbeddedFlink.class) {
+          LENT.remove(lent);
+        }
         cluster.closeAsync();
         throw e;
       }

@@ -70,6 +70,37 @@ public final class FlinkRest {
     return jobs;
   }
 
+  /**
+   * The records the job's operators have emitted so far: the sum of every operator's {@code
+   * numRecordsOut}, as the JobManager last fetched them from the TaskManagers (every {@code
+   * metrics.fetcher.update-interval}).
+   */
+  public long recordsOut(String jobId) throws IOException, InterruptedException {
+    long total = 0;
+    for (JsonNode vertex : get("/jobs/" + jobId).path("vertices")) {
+      String metrics =
+          "/jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/subtasks/metrics";
+      List<String> ids = new ArrayList<>();
+      for (JsonNode m : get(metrics)) {
+        String id = m.path("id").asText();
+        if (id.endsWith(".numRecordsOut")) {
+          ids.add(id);
+        }
+      }
+      if (ids.isEmpty()) {
+        continue;
+      }
+      String query =
+          "?agg=sum&get="
+              + java.net.URLEncoder.encode(
+                  String.join(",", ids), java.nio.charset.StandardCharsets.UTF_8);
+      for (JsonNode m : get(metrics + query)) {
+        total += (long) m.path("sum").asDouble(0);
+      }
+    }
+    return total;
+  }
+
   /** Asks the cluster to cancel a job (it ends CANCELED shortly after). */
   public void cancel(String jobId) throws IOException, InterruptedException {
     HttpResponse<String> r =

@@ -1,5 +1,6 @@
 package dev.scorecards.reindex.runners;
 
+import dev.scorecards.reindex.run.ReindexJob;
 import dev.scorecards.reindex.run.ResumableReindex;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -418,6 +419,7 @@ public final class RunnerOptions {
   static FlinkPipelineOptions flink(
       String master, int parallelism, String confDir, List<String> passThrough, boolean stageJar) {
     checkFlink(master, parallelism);
+    ReindexJob.watchWith(FlinkProgressWatch.INSTANCE);
     Set<String> passed = names(passThrough);
     FlinkPipelineOptions options =
         passThrough.isEmpty()

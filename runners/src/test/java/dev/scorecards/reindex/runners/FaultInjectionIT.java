@@ -279,6 +279,50 @@ class FaultInjectionIT {
 
   @Test
   @Timeout(300)
+  void aFlinkChunkLongerThanTheHeartbeatTimeoutIsNotAbandonedWhileItProgresses() throws Exception {
+    // One chunk on embedded Flink, a query per scorecard and an INSERT per 1,000 rows: its job
+    // runs for several heartbeat time-outs, and Flink's attached submission returns only at its
+    // end. The time-out leaves the job's start (translation, submission, no records yet) time.
+    ReindexProcess p =
+        ReindexProcess.run(
+            Map.of(),
+            "--mode",
+            "process",
+            "--start",
+            START.toString(),
+            "--end",
+            END.toString(),
+            "--runner",
+            "FlinkRunner",
+            "--parallelism",
+            "1",
+            "--chunk-scorecards",
+            String.valueOf(SCORECARDS),
+            "--batch-size",
+            "1",
+            "--insert-block-size",
+            "1000",
+            "--heartbeat-timeout",
+            "6s",
+            "--max-attempts",
+            "1");
+    assertThat(p.awaitExit(Duration.ofSeconds(240))).as(p.output()).isEqualTo(ExitCodes.OK);
+    assertThat(p.output()).doesNotContain("no progress for");
+    java.util.regex.Matcher chunk =
+        java.util.regex.Pattern.compile("chunk 1/1 .* \\(pipeline ([0-9.]+) s").matcher(p.output());
+    assertThat(chunk.find()).as(p.output()).isTrue();
+    // Half again the time-out, all inside one blocking submission: only beats from the running
+    // job kept the attempt alive.
+    assertThat(Double.parseDouble(chunk.group(1))).as(p.output()).isGreaterThan(9.0);
+    assertExactlyPostgres();
+    REPORT.add(
+        String.format(
+            "6. one Flink chunk of %s s with a 6 s heartbeat time-out: not abandoned, exact",
+            chunk.group(1)));
+  }
+
+  @Test
+  @Timeout(300)
   void aServerThatNeverAnswersIsAbandonedWithinTheHeartbeatTimeout() throws Exception {
     ReindexProcess p =
         ReindexProcess.run(Map.of(), args("--max-attempts", "2", "--heartbeat-timeout", "4s"));

@@ -21,6 +21,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -196,5 +197,65 @@ class FlinkClusterIT {
     assertThat(exceptions.get("exceptionHistory").get("entries").size())
         .as("the attempt that lost its TaskManager")
         .isPositive();
+  }
+
+  @Test
+  @Timeout(300)
+  void anAttemptAbandonedWhileItsJobRunsCancelsTheJob() throws Exception {
+    try (Connection c = TestDatabases.postgres().connect()) {
+      Seeder.seed(c, new Seeder.Spec(20_000, 10, WINDOW, 7), true);
+    }
+    java.util.Set<String> before = new java.util.HashSet<>();
+    for (JsonNode job : rest("/jobs/overview").get("jobs")) {
+      before.add(job.get("jid").asText());
+    }
+    // A time-out above the cluster's metric refresh (10 s): the job's progress keeps the attempt
+    // alive until ClickHouse stops answering.
+    ReindexProcess p =
+        ReindexProcess.run(
+            java.util.Map.of(),
+            "--mode",
+            "process",
+            "--start",
+            WINDOW.start().toString(),
+            "--end",
+            WINDOW.end().toString(),
+            "--runner",
+            "FlinkRunner",
+            "--flink-master",
+            MASTER,
+            "--batch-size",
+            "2",
+            "--heartbeat-timeout",
+            "15s",
+            "--max-attempts",
+            "1");
+    String jobId = null;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (jobId == null && System.nanoTime() < deadline) {
+      for (JsonNode job : rest("/jobs/overview").get("jobs")) {
+        if (!before.contains(job.get("jid").asText())
+            && job.get("state").asText().equals("RUNNING")) {
+          jobId = job.get("jid").asText();
+        }
+      }
+      Thread.sleep(200);
+    }
+    assertThat(jobId).as(p.output()).isNotNull();
+    Thread.sleep(3_000);
+    int exit;
+    String state;
+    try {
+      ReindexProcess.signalClickHouse("STOP");
+      exit = p.awaitExit(Duration.ofSeconds(150));
+      state = rest("/jobs/" + jobId).get("state").asText();
+    } finally {
+      ReindexProcess.signalClickHouse("CONT");
+    }
+    assertThat(exit).as(p.output()).isEqualTo(ExitCodes.UNREACHABLE);
+    assertThat(p.output()).contains("no progress for", "heartbeat time-out PT15S");
+    // Cancelled by the run that gave it up, while ClickHouse was still frozen: left running, the
+    // job would have gone on writing after the run had ended.
+    assertThat(state).as(p.output()).isIn("CANCELLING", "CANCELED");
   }
 }
