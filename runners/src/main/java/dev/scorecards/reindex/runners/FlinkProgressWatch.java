@@ -17,7 +17,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * the heartbeat time-out was abandoned, and its job, which nothing could cancel, went on beside the
  * next attempt's. This watch finds the job in the cluster's REST API (the job named as the
  * pipeline, not there before the submission), beats when it appears and whenever its operators have
- * emitted more records, and cancels it when the attempt is given up.
+ * emitted more records, and cancels it when the attempt is given up (unless another job of the same
+ * name appeared on the cluster meanwhile: which one is this pipeline's is then unknown).
  *
  * <p>Embedded clusters refresh the metrics every second ({@link EmbeddedFlink}); a session cluster
  * as often as its {@code metrics.fetcher.update-interval} (10 s by default). A job launched by
@@ -149,6 +150,11 @@ final class FlinkProgressWatch implements ReindexJob.Watch {
         look();
       } catch (Exception e) {
         // Cancel what was found.
+      }
+      // Two new jobs of this name: another run submitted one to the same cluster meanwhile, and
+      // cancelling its job would be worse than leaving this one to its own time-outs.
+      if (found.size() != 1) {
+        return;
       }
       for (Map.Entry<String, String> j : found.entrySet()) {
         try {
