@@ -47,7 +47,8 @@ final class FlinkProgressWatch implements ReindexJob.Watch {
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
     String master = flink.getFlinkMaster();
     Supplier<List<String>> clusters;
-    if (master != null && master.matches("[A-Za-z0-9.\\-]+:\\d{1,5}")) {
+    // RunnerOptions checked a given master as HOST:PORT; Beam's own masters are bracketed.
+    if (master != null && !master.startsWith("[")) {
       clusters = () -> List.of(master);
     } else if (!EmbeddedFlink.launchedByFlinkClient()) {
       clusters = EmbeddedFlink::restAddresses;

@@ -43,18 +43,16 @@ class FaultInjectionIT {
   /** The window, small chunks so that a fault lands between finished chunks, short back-offs. */
   static String[] args(String... extra) {
     List<String> all =
+        new ArrayList<>(List.of("--chunk-scorecards", "1000", "--retry-backoff", "1s"));
+    all.addAll(List.of(extra));
+    return windowArgs(all.toArray(new String[0]));
+  }
+
+  /** The window's process scorecards, with {@code extra}. */
+  static String[] windowArgs(String... extra) {
+    List<String> all =
         new ArrayList<>(
-            List.of(
-                "--mode",
-                "process",
-                "--start",
-                START.toString(),
-                "--end",
-                END.toString(),
-                "--chunk-scorecards",
-                "1000",
-                "--retry-backoff",
-                "1s"));
+            List.of("--mode", "process", "--start", START.toString(), "--end", END.toString()));
     all.addAll(List.of(extra));
     return all.toArray(new String[0]);
   }
@@ -286,26 +284,21 @@ class FaultInjectionIT {
     ReindexProcess p =
         ReindexProcess.run(
             Map.of(),
-            "--mode",
-            "process",
-            "--start",
-            START.toString(),
-            "--end",
-            END.toString(),
-            "--runner",
-            "FlinkRunner",
-            "--parallelism",
-            "1",
-            "--chunk-scorecards",
-            String.valueOf(SCORECARDS),
-            "--batch-size",
-            "1",
-            "--insert-block-size",
-            "1000",
-            "--heartbeat-timeout",
-            "6s",
-            "--max-attempts",
-            "1");
+            windowArgs(
+                "--runner",
+                "FlinkRunner",
+                "--parallelism",
+                "1",
+                "--chunk-scorecards",
+                String.valueOf(SCORECARDS),
+                "--batch-size",
+                "1",
+                "--insert-block-size",
+                "1000",
+                "--heartbeat-timeout",
+                "6s",
+                "--max-attempts",
+                "1"));
     assertThat(p.awaitExit(Duration.ofSeconds(240))).as(p.output()).isEqualTo(ExitCodes.OK);
     assertThat(p.output()).doesNotContain("no progress for");
     java.util.regex.Matcher chunk =
